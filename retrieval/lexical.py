@@ -1,0 +1,102 @@
+"""BM25 over passages with bm25s, and the term weights used to score sentences.
+
+One analyzer serves indexing, querying and sentence overlap: elisions cut
+("l’IA" -> "IA"), lowercase, French and English stopwords out, Snowball
+French stem (PyStemmer), then accents folded so "developpement" matches
+"développement".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
+
+from .text import fold
+
+_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w{2,}")
+# Question words carry no topic, in either language.
+_QUESTION_WORDS = (
+    "combien comment où quand pourquoi quel quelle quels quelles lequel laquelle lesquels lesquelles "
+    "quoi est-ce cela ça how much many what which who whom whose where when why does do did"
+).split()
+STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *STOPWORDS_EN_PLUS, *_QUESTION_WORDS))
+_stemmer = Stemmer.Stemmer("french")
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text``."""
+    words = [w for w in _TOKEN.findall(_ELISION.sub(" ", text).lower()) if fold(w) not in STOPWORDS]
+    return [fold(stem) for stem in _stemmer.stemWords(words)]
+
+
+class Lexical:
+    """A bm25s index over passage texts plus document frequencies for IDF."""
+
+    def __init__(self, bm25: bm25s.BM25, df: dict[str, int], n_docs: int) -> None:
+        self.bm25 = bm25
+        self.df = df
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "Lexical":
+        tokens = [analyze(t) or [""] for t in texts]
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        df: dict[str, int] = {}
+        for terms in tokens:
+            for term in set(terms):
+                if term:
+                    df[term] = df.get(term, 0) + 1
+        return cls(bm25, df, len(texts))
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage for the query ``terms``."""
+        ids = self.bm25.get_tokens_ids(terms)
+        if not ids:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return self.bm25.get_scores_from_ids(ids)
+
+    def idf(self, term: str) -> float:
+        """BM25's IDF; a term the corpus never uses weighs as much as the rarest."""
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def knows(self, term: str) -> bool:
+        return term in self.df
+
+    def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
+        """Share of the IDF mass of the query terms the corpus knows that ``text_terms`` contain (0..1)."""
+        unique = {t for t in query_terms if t in self.df}
+        total = sum(self.idf(t) for t in unique)
+        if total == 0:
+            return 0.0
+        return sum(self.idf(t) for t in unique if t in text_terms) / total
+
+    def unknown_share(self, terms: list[str], counted: set[str] | None = None) -> float:
+        """Share of the IDF mass of ``terms`` that the corpus never uses; with ``counted``,
+        only unknown terms in that set count against it (others are left out)."""
+        unique = set(terms)
+        unknown = {t for t in unique if t not in self.df and (counted is None or t in counted)}
+        known = {t for t in unique if t in self.df}
+        total = sum(self.idf(t) for t in known | unknown)
+        return sum(self.idf(t) for t in unknown) / total if total else 0.0
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        self.bm25.save(str(folder / "bm25"), show_progress=False)
+        (folder / "lexicon.json").write_text(json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexical":
+        folder = Path(folder)
+        bm25 = bm25s.BM25.load(str(folder / "bm25"))
+        data = json.loads((folder / "lexicon.json").read_text())
+        return cls(bm25, {str(k): int(v) for k, v in data["df"].items()}, int(data["n_docs"]))

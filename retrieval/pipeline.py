@@ -1,0 +1,92 @@
+"""The question-answering pipeline: one object that the CLI, the chat and the evaluation share."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from .answer import AnswerParams, compose
+from .config import MAX_QUESTION_CHARS, Settings
+from .embedder import Embedder
+from .followup import with_context
+from .index import Index, open_index
+from .records import Answer, Hit
+from .search import Searcher
+from .text import clean_question, language
+
+
+class QuestionError(ValueError):
+    """A question that can't be asked (empty once cleaned)."""
+
+
+def prepare_question(raw: str) -> tuple[str, str | None]:
+    """The question to ask and a notice if it had to be cut; QuestionError if empty."""
+    if not isinstance(raw, str):
+        raise QuestionError("the question must be text")
+    question = clean_question(raw)
+    if not question or not any(ch.isalnum() for ch in question):
+        raise QuestionError("the question is empty: type a question about the dossier")
+    notice = None
+    if len(question) > MAX_QUESTION_CHARS:
+        cut = question[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or question[:MAX_QUESTION_CHARS]
+        notice = f"question cut to its first {len(cut)} characters (limit {MAX_QUESTION_CHARS})"
+        question = cut
+    return question, notice
+
+
+class Assistant:
+    """Loads the model and the index once, then answers questions."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        progress: bool = False,
+        log: Callable[[str], None] = lambda message: None,
+        rebuild: bool = False,
+        answer_params: AnswerParams = AnswerParams(),
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        if embedder is not None and embedder.name != self.settings.model:
+            raise ValueError(f"embedder {embedder.name!r} is not the configured model {self.settings.model!r}")
+        self.embedder = embedder or Embedder(self.settings.model, self.settings.cache_dir)
+        self.index: Index = open_index(
+            self.settings.corpus_dir,
+            self.settings.index_dir,
+            self.embedder,
+            progress=progress,
+            log=log,
+            force=rebuild,
+        )
+        self.searcher = Searcher(self.index, self.embedder)
+        self.answer_params = answer_params
+
+    def search(self, question: str, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
+        question, _ = prepare_question(question)
+        return self.searcher.search(self.searcher.encode(question), k=k, retriever=retriever)
+
+    def ask(self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None) -> Answer:
+        """Answer ``question`` from the dossier, or abstain; QuestionError if it is empty.
+
+        ``previous`` is the question asked just before, in a conversation: an
+        elliptic follow-up ("Et pour Toulouse ?") is searched with it.
+        """
+        t0 = time.perf_counter()
+        question, notice = prepare_question(question)
+        context = with_context(question, clean_question(previous)[:MAX_QUESTION_CHARS] if previous else None)
+        query = self.searcher.encode(question, context)
+        hits = self.searcher.search(query, k=max(k, self.answer_params.passages), retriever=retriever)
+        t1 = time.perf_counter()
+        answer = compose(
+            question, query, hits, self.index, language(question), self.settings.threshold, self.answer_params
+        )
+        t2 = time.perf_counter()
+        answer.hits = hits[:k]
+        answer.notice = notice
+        answer.asked = query.text
+        answer.timings_ms = {
+            "retrieval": round((t1 - t0) * 1000, 2),
+            "answer": round((t2 - t1) * 1000, 2),
+            "total": round((t2 - t0) * 1000, 2),
+        }
+        return answer

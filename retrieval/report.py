@@ -1,0 +1,251 @@
+"""Print and write evaluation reports: text table, JSON, Markdown with plots, TREC files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .evaluate import Report, Result
+
+RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "mrr@{k}", "ndcg@{k}", "recall@{k}")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def retrieval_rows(report: Report) -> list[list[str]]:
+    rows = []
+    for retriever in report.retrievers:
+        m = report.retrieval[retriever]
+        rows.append([retriever] + [_pct(m.get(c.format(k=report.k), 0.0)) for c in RETRIEVAL_COLUMNS])
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _header(report: Report) -> list[str]:
+    return ["retriever"] + [c.format(k=report.k) for c in RETRIEVAL_COLUMNS]
+
+
+def _summary_lines(report: Report) -> list[str]:
+    a, ab, lat = report.answers, report.abstention, report.latency
+    n = len(report.results)
+    return [
+        f"questions: {n} ({a['answerable']} answerable, {ab['unanswerable']} unanswerable), k={report.k}, "
+        f"abstain below {report.threshold:g}",
+        f"answers: gold span in answer {_pct(a['span'])}, quotes verbatim {_pct(a['verbatim'])}, "
+        f"citation precision {_pct(a['citation_precision'])}, median length {a['median_words']:g} words",
+        f"abstention: {ab['right']} right / {ab['wrong']} wrong of {ab['abstained']} "
+        f"(precision {_pct(ab['precision'])}, recall {_pct(ab['recall'])}, "
+        f"false abstentions {_pct(ab['false_abstention_rate'])} of answerable)",
+        "latency ms (p50/p95): " + ", ".join(f"{s} {v['p50']:.1f}/{v['p95']:.1f}" for s, v in lat.items()),
+    ]
+
+
+def _breakdown_rows(groups: dict[str, dict[str, float]]) -> list[list[str]]:
+    rows = []
+    for name, row in groups.items():
+        rows.append(
+            [
+                name,
+                str(int(row["questions"])),
+                _pct(row["hit@5"]) if "hit@5" in row else "",
+                _pct(row["span"]) if "span" in row else "",
+                _pct(row["abstained"]) if "abstained" in row else "",
+            ]
+        )
+    return rows
+
+
+BREAKDOWN_HEADER = ["group", "questions", "hit@5", "span", "abstained (unanswerable)"]
+
+
+def report_text(report: Report) -> str:
+    parts = [
+        "Retrieval (answerable questions; relevant = passage holds a gold evidence string)",
+        _table(_header(report), retrieval_rows(report)),
+        "",
+        *_summary_lines(report),
+        "",
+        "By kind",
+        _table(BREAKDOWN_HEADER, _breakdown_rows(report.by_kind)),
+        "",
+        "By language",
+        _table(BREAKDOWN_HEADER, _breakdown_rows(report.by_language)),
+    ]
+    failures = report.failures()
+    parts += ["", f"Failures ({len(failures)})"]
+    for f in failures:
+        expected = f["expected"] if isinstance(f["expected"], str) else " | ".join(f["expected"])
+        parts.append(f"- {f['id']} {f['question']}\n    expected: {expected}\n    got: {f['got'][:300]}")
+    return "\n".join(parts)
+
+
+def report_json(report: Report) -> dict:
+    return {
+        "questions": len(report.results),
+        "k": report.k,
+        "threshold": report.threshold,
+        "retrieval": report.retrieval,
+        "answers": report.answers,
+        "abstention": report.abstention,
+        "latency_ms": report.latency,
+        "by_kind": report.by_kind,
+        "by_language": report.by_language,
+        "failures": report.failures(),
+        "items": [
+            {
+                "id": r.item.id,
+                "kind": r.item.kind,
+                "split": r.item.split,
+                "abstained": r.answer.abstained,
+                "evidence": round(r.answer.evidence, 4),
+                "span_hit": r.span_hit if r.item.answerable else None,
+                "first_relevant": {name: r.first_relevant(name) for name in report.retrievers},
+            }
+            for r in report.results
+        ],
+    }
+
+
+def calibrate(results: list[Result], max_false: float = 0.02) -> tuple[float, int, int]:
+    """The threshold that abstains on the most unanswerable questions while abstaining on at
+    most ``max_false`` of the answerable ones: (threshold, right, wrong)."""
+    negatives = sorted(r.answer.evidence for r in results if not r.item.answerable)
+    positives = sorted(r.answer.evidence for r in results if r.item.answerable)
+    allowed = int(max_false * len(positives))
+    best = (min(positives, default=0.0), 0, 0)
+    for t in sorted(set(negatives + positives)):
+        t = round(t + 1e-4, 4)  # abstain strictly below t
+        wrong = sum(1 for p in positives if p < t)
+        right = sum(1 for n in negatives if n < t)
+        if wrong <= allowed and right > best[1]:
+            best = (t, right, wrong)
+    return best
+
+
+def calibration_text(report: Report) -> str:
+    threshold, right, wrong = calibrate(report.results)
+    unanswerable = sum(1 for r in report.results if not r.item.answerable)
+    answerable = len(report.results) - unanswerable
+    return (
+        f"calibration: abstaining below {threshold:g} abstains on {right}/{unanswerable} unanswerable and "
+        f"{wrong}/{answerable} answerable questions of this split (current threshold {report.threshold:g})"
+    )
+
+
+# ------------------------------------------------------------ report folder
+
+
+def write_trec(report: Report, folder: Path) -> None:
+    """qrels (binary relevance) and one run file per retriever, for ir-measures / trec_eval."""
+    with open(folder / "qrels.txt", "w", encoding="utf-8") as f:
+        for r in report.results:
+            for pid in sorted(r.relevant):
+                f.write(f"{r.item.id} 0 {pid} 1\n")
+    for retriever in report.retrievers:
+        with open(folder / f"run-{retriever}.txt", "w", encoding="utf-8") as f:
+            for r in report.results:
+                if not (r.item.answerable and r.relevant):
+                    continue
+                ranking = r.rankings[retriever][: report.k]
+                for rank, pid in enumerate(ranking, start=1):
+                    f.write(f"{r.item.id} Q0 {pid} {rank} {len(ranking) - rank + 1} {retriever}\n")
+
+
+def write_plots(report: Report, folder: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    kinds = [k for k, row in report.by_kind.items() if "span" in row]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    x = range(len(kinds))
+    ax.bar([i - 0.2 for i in x], [report.by_kind[k]["hit@5"] for k in kinds], width=0.4, label="hit@5")
+    ax.bar([i + 0.2 for i in x], [report.by_kind[k]["span"] for k in kinds], width=0.4, label="answer span")
+    ax.set_xticks(list(x), kinds)
+    ax.set_ylim(0, 1.05)
+    ax.set_title("By kind of question")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(folder / "by-kind.png", dpi=110)
+    plt.close(fig)
+    names.append("by-kind.png")
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    totals = [r.answer.timings_ms.get("total", 0.0) for r in report.results]
+    ax.hist(totals, bins=30, color="#4c72b0")
+    ax.axvline(report.latency["total"]["p50"], color="black", linestyle="--", label="p50")
+    ax.axvline(report.latency["total"]["p95"], color="red", linestyle="--", label="p95")
+    ax.set_xlabel("answer latency (ms, warm)")
+    ax.set_ylabel("questions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "latency.png", dpi=110)
+    plt.close(fig)
+    names.append("latency.png")
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    pos = [r.answer.evidence for r in report.results if r.item.answerable]
+    neg = [r.answer.evidence for r in report.results if not r.item.answerable]
+    bins = 30
+    ax.hist(pos, bins=bins, alpha=0.6, label="answerable", color="#55a868")
+    ax.hist(neg, bins=bins, alpha=0.7, label="unanswerable", color="#c44e52")
+    ax.axvline(report.threshold, color="black", linestyle="--", label=f"threshold {report.threshold:g}")
+    ax.set_xlabel("evidence score")
+    ax.set_ylabel("questions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "evidence.png", dpi=110)
+    plt.close(fig)
+    names.append("evidence.png")
+    return names
+
+
+def write_report(report: Report, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_trec(report, folder)
+    plots = write_plots(report, folder)
+    (folder / "report.json").write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    failures = report.failures()
+    md = [
+        "# Evaluation report",
+        "",
+        _markdown_table(_header(report), retrieval_rows(report)),
+        "",
+        *[f"- {line}" for line in _summary_lines(report)],
+        "",
+        "## By kind",
+        "",
+        _markdown_table(BREAKDOWN_HEADER, _breakdown_rows(report.by_kind)),
+        "",
+        "## By language",
+        "",
+        _markdown_table(BREAKDOWN_HEADER, _breakdown_rows(report.by_language)),
+        "",
+        "## Plots",
+        "",
+        *[f"![{name}]({name})" for name in plots],
+        "",
+        f"## Failures ({len(failures)})",
+        "",
+    ]
+    for f in failures:
+        expected = f["expected"] if isinstance(f["expected"], str) else " | ".join(f["expected"])
+        md.append(f"- **{f['id']}** {f['question']}  \n  expected: {expected}  \n  got: {f['got'][:300]}")
+    md += ["", "TREC files: `qrels.txt`, `run-<retriever>.txt` (check with ir-measures or trec_eval)."]
+    (folder / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    return folder

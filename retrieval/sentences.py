@@ -1,0 +1,80 @@
+"""French-first sentence splitting over a clean document.
+
+A sentence ends at a line break, or at ``.``, ``!``, ``?`` or ``…`` (with
+any closing quotes or brackets after it) followed by a space and something
+that can start a sentence. It does not end after a known abbreviation
+("etc." followed by lowercase never ends one anyway), after a single
+initial, or when what came before is a single word ("Hi! PARIS"). Numbers
+use commas ("3,2 Mds€", "125,9 PFlop/s"), so a dot inside a token never ends
+a sentence ("Confiance.ai", "Sorbonne.AI").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .corpus import BULLET
+from .records import Document, Sentence
+
+# Abbreviations after which a following capital does not start a sentence.
+ABBREVIATIONS = frozenset(
+    "m mm mme mmes mlle dr pr me st ste cf p pp n° no vol art al fig env av apr ex éd ed "
+    "mr mrs ms prof inc ltd vs e.g i.e".split()
+)
+_CLOSERS = "»\"”’)]"
+_OPENERS = "«\"“‘([" + BULLET
+_CANDIDATE = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
+
+
+def split_sentences(doc: Document) -> list[Sentence]:
+    """All sentences of ``doc``, in order, each a verbatim slice of ``doc.text``."""
+    sentences: list[Sentence] = []
+    pos = 0
+    for line in doc.text.split("\n"):
+        start = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        body = 2 if line.startswith(BULLET + " ") else 0
+        for s, e in _split_line(line, body):
+            a, b = start + s, start + e
+            heading = any(hs <= a < he for hs, he in doc.headings)
+            sentences.append(Sentence(a, b, doc.text[a:b], doc.page_at(a), heading, bullet=bool(body) and s == body))
+    return sentences
+
+
+def _split_line(line: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in one line of clean text, from ``offset``."""
+    spans = []
+    start = _skip_space(line, offset)
+    for m in _CANDIDATE.finditer(line, offset):
+        end = m.end()
+        nxt = _skip_space(line, end)
+        if nxt >= len(line) or not _ends_sentence(line, start, m.start(), nxt):
+            continue
+        spans.append((start, end))
+        start = nxt
+    tail = line[start:].rstrip()
+    if tail:
+        spans.append((start, start + len(tail)))
+    return spans
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _ends_sentence(line: str, start: int, punct: int, nxt: int) -> bool:
+    following = line[nxt]
+    if not (following.isupper() or following.isdigit() or following in _OPENERS):
+        return False
+    before = line[start:punct].split()
+    if len(before) < 2:  # "Hi! PARIS", "M. Dupont" at the start of a sentence
+        return False
+    word = before[-1].lstrip(_OPENERS).lower()
+    if line[punct] == ".":
+        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            return False
+    return True

@@ -1,0 +1,45 @@
+"""Small text helpers shared by the stages: folding, normalising, language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+# Frequent words that tell French from English in a question.
+_FRENCH = frozenset(
+    "le la les des du de un une et est sont qui que quoi quel quelle quels quelles combien comment "
+    "où quand pourquoi pour par sur dans avec au aux ce cette ces il elle ils elles on a ont été "
+    "sera seront qu est-ce l d".split()
+)
+_ENGLISH = frozenset(
+    "the a an of and is are was were who what which when where why how much many for by on in "
+    "with to does do did will would can could be been this that these those it its their there".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents, straighten apostrophes: "Élève’s" -> "eleve's"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalize_space(text: str) -> str:
+    """Collapse whitespace and straighten apostrophes, for comparing strings."""
+    return " ".join(text.translate(_APOSTROPHES).split())
+
+
+def clean_question(text: str) -> str:
+    """Drop control and invisible format characters, collapse whitespace."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def language(text: str) -> str:
+    """"fr" or "en", by counting function words (French wins ties)."""
+    words = re.findall(r"[a-zà-ÿ'-]+", text.lower().translate(_APOSTROPHES))
+    words = [w.split("'")[-1] if "'" in w and len(w.split("'")[0]) <= 2 else w for w in words]
+    fr = sum(w in _FRENCH for w in words) + sum(c in "éèêàùçôîœ" for c in text.lower())
+    en = sum(w in _ENGLISH for w in words)
+    return "en" if en > fr else "fr"

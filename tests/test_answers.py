@@ -1,0 +1,118 @@
+"""Search and answers on the question set, with the real model and a real index of the dossier."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.evaluate import relevant_passages, run
+from retrieval.pipeline import QuestionError
+from retrieval.text import normalize_space
+
+
+@pytest.fixture(scope="module")
+def report(assistant, questions):
+    return run(assistant, questions)
+
+
+def test_the_question_set_is_big_varied_and_split(questions):
+    assert len(questions) >= 150
+    kinds = {q.kind for q in questions}
+    assert {"direct", "paraphrase", "number", "date", "english", "followup", "unanswerable"} <= kinds
+    assert sum(1 for q in questions if q.kind == "unanswerable") >= 15
+    assert {q.split for q in questions} == {"dev", "test"}
+    assert sum(1 for q in questions if q.split == "test") >= 0.3 * len(questions)
+
+
+def test_every_gold_evidence_is_in_some_passage(assistant, questions):
+    missing = [q.id for q in questions if q.answerable and not relevant_passages(q, assistant.index.passages)]
+    assert missing == []
+
+
+def test_hybrid_search_finds_the_evidence_in_the_top_five(report):
+    for retriever in ("hybrid", "dense", "bm25"):
+        assert report.retrieval[retriever]["questions"] >= 150
+    assert report.retrieval["hybrid"]["hit@5"] >= 0.95
+    assert report.retrieval["hybrid"]["mrr@10"] >= 0.8
+
+
+def test_hits_carry_each_retrievers_rank(assistant):
+    hits = assistant.search("Où sera établi le siège de l'ALT-EDIC ?", k=10)
+    assert [h.rank for h in hits] == list(range(1, 11))
+    assert all(h.dense_rank or h.lexical_rank for h in hits)
+    assert hits[0].score >= hits[-1].score
+    assert any(h.dense_rank and h.lexical_rank for h in hits[:3])
+
+
+def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, report):
+    texts = {d.name: d.text for d in assistant.index.documents}
+    quotes = 0
+    for result in report.results:
+        for c in result.answer.citations:
+            assert c.quote in texts[c.passage.document]
+            assert c.quote in c.passage.text
+            assert texts[c.passage.document][c.start : c.end] == c.quote
+            quotes += 1
+    assert quotes >= 150
+
+
+def test_answers_contain_the_gold_span(report):
+    assert report.answers["span"] >= 0.85
+    assert report.by_kind["number"]["span"] >= 0.85
+
+
+def test_answers_quote_with_markers_and_numbered_sources(assistant):
+    answer = assistant.ask("Combien d'argent reçoivent les IA clusters ?")
+    assert not answer.abstained
+    assert "360 M€" in answer.text
+    first = answer.citations[0]
+    assert answer.text.startswith(f"« {first.quote} » [1]")
+    assert first.page == 7 and first.passage.section.startswith("Préserver et renforcer")
+    assert sorted({c.n for c in answer.citations}) == list(range(1, len({c.n for c in answer.citations}) + 1))
+
+
+def test_an_english_question_gets_french_quotes(assistant):
+    answer = assistant.ask("How much does France 2030 invest in total?")
+    assert not answer.abstained and answer.language == "en"
+    assert "54 Mds€" in answer.text
+
+
+def test_questions_the_dossier_cannot_answer_are_declined(assistant, report):
+    assert report.abstention["recall"] >= 0.5
+    assert report.abstention["false_abstention_rate"] <= 0.05
+    answer = assistant.ask("Qui a gagné la Coupe du monde 2018 ?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text == "Le dossier ne répond pas à cette question."
+    assert len(answer.hits) == 10  # still offered as related reading
+    english = assistant.ask("Who won the 2018 football World Cup?")
+    assert english.abstained and english.text == "The dossier does not answer this question."
+
+
+def test_a_table_row_is_quoted_with_its_cells(assistant):
+    answer = assistant.ask("Que fait le projet Mission 90+ de Leakmited ?")
+    quoted = normalize_space(" ".join(c.quote for c in answer.citations))
+    assert "Mission 90+" in quoted and "détection de fuites" in quoted
+
+
+def test_a_follow_up_is_searched_with_the_previous_question(assistant):
+    previous = "Qui coordonne le programme et équipement de recherche en IA ?"
+    alone = assistant.ask("Quand a-t-il été lancé ?")
+    followed = assistant.ask("Quand a-t-il été lancé ?", previous=previous)
+    assert "25 mars 2024" in followed.text and followed.asked == f"{previous} Quand a-t-il été lancé ?"
+    assert alone.abstained or "25 mars 2024" not in alone.text
+    toulouse = assistant.ask("Et pour Toulouse ?", previous="Combien reçoit le cluster MIAI de Grenoble ?")
+    assert "20 M€" in toulouse.text and "Toulouse" in toulouse.citations[0].quote
+    # a complete question is not dragged back to the previous topic
+    fresh = assistant.ask("Qui pilote France 2030 ?", previous="Combien reçoit le cluster MIAI de Grenoble ?")
+    assert fresh.asked == "Qui pilote France 2030 ?"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!…", "\x00\x01"])
+def test_an_empty_question_is_refused(assistant, question):
+    with pytest.raises(QuestionError):
+        assistant.ask(question)
+
+
+def test_an_overlong_question_is_cut_with_a_notice(assistant):
+    answer = assistant.ask("Combien reçoivent les IA clusters ? " * 500)
+    assert answer.notice and "cut" in answer.notice
+    assert len(answer.question) <= 1000
