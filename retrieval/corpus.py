@@ -114,16 +114,20 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[str]]:
     return documents, warnings
 
 
-def _titles(folder: Path) -> dict[str, str]:
-    """Optional display titles from ``corpus.toml``: ``[documents."file.txt"] title = "..."``."""
-    path = folder / SETTINGS_FILE
+def read_settings(folder: Path) -> dict:
+    """The optional ``corpus.toml`` of a corpus folder (titles, chat examples), or {}."""
+    path = Path(folder) / SETTINGS_FILE
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CorpusError(f"{path}: {exc}") from exc
-    docs = data.get("documents", {})
+
+
+def _titles(folder: Path) -> dict[str, str]:
+    """Display titles: ``[documents."file.txt"] title = "..."`` in corpus.toml."""
+    docs = read_settings(folder).get("documents", {})
     return {name: str(v["title"]) for name, v in docs.items() if isinstance(v, dict) and "title" in v}
 
 
