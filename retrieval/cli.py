@@ -1,4 +1,4 @@
-"""Command line: `python -m retrieval build | search | ask | info | eval`."""
+"""Command line: `python -m retrieval build | search | ask | info | eval | bench`."""
 
 from __future__ import annotations
 
@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", help="write report.md, plots and TREC qrels/run files there")
     p.add_argument("--calibrate", action="store_true", help="also print the abstention threshold this split suggests")
+
+    p = sub.add_parser("bench", parents=[common], help="time build, cold start, warm answers, memory and scale")
+    p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
+    p.add_argument("--repeats", type=int, default=3, help="runs per measure; medians are reported (default 3)")
+    p.add_argument("--scale", default="10,100", help="synthetic corpus sizes, comma-separated (default 10,100)")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -243,4 +249,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "info": cmd_info, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval}
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    try:
+        factors = tuple(int(x) for x in args.scale.split(",") if x.strip())
+    except ValueError:
+        raise QuestionError(f"--scale takes sizes like 10,100, not {args.scale!r}") from None
+    if args.repeats < 1 or any(f < 1 for f in factors):
+        raise QuestionError("--repeats and --scale sizes must be positive")
+    result = bench.run(_assistant(args), Path(args.questions), repeats=args.repeats, factors=factors)
+    print(bench.as_json(result) if args.json else bench.text(result))
+    return 0
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "info": cmd_info,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "bench": cmd_bench,
+}

@@ -61,6 +61,17 @@ class Assistant:
         self.searcher = Searcher(self.index, self.embedder)
         self.answer_params = answer_params
 
+    @classmethod
+    def from_index(cls, index: Index, embedder: Embedder, settings: Settings | None = None) -> "Assistant":
+        """An assistant over an index built in memory (benchmarks, experiments)."""
+        assistant = cls.__new__(cls)
+        assistant.settings = settings or Settings()
+        assistant.embedder = embedder
+        assistant.index = index
+        assistant.searcher = Searcher(index, embedder)
+        assistant.answer_params = AnswerParams()
+        return assistant
+
     def search(self, question: str, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
         question, _ = prepare_question(question)
         return self.searcher.search(self.searcher.encode(question), k=k, retriever=retriever)

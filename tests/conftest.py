@@ -51,3 +51,11 @@ def tiny_corpus(tmp_path) -> Path:
     )
     (folder / "tram.txt").write_text("La ligne de tramway ouvrira en 2027 entre la gare et le port.\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def report(assistant, questions):
+    """The whole question set through the real pipeline, once."""
+    from retrieval.evaluate import run
+
+    return run(assistant, questions)

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.evaluate import relevant_passages, run
+from retrieval.evaluate import relevant_passages
 from retrieval.pipeline import QuestionError
 from retrieval.text import normalize_space
-
-
-@pytest.fixture(scope="module")
-def report(assistant, questions):
-    return run(assistant, questions)
 
 
 def test_the_question_set_is_big_varied_and_split(questions):

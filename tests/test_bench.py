@@ -1,0 +1,31 @@
+"""The benchmark's synthetic scale corpus (no timing asserted: figures are printed by `bench`)."""
+
+from __future__ import annotations
+
+from retrieval import bench
+from retrieval import index as idx
+from retrieval.pipeline import Assistant
+
+
+def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeypatch):
+    monkeypatch.setattr(idx, "FLAT_MAX", 200)
+    big = bench.synthetic_index(assistant.index, copies=3)
+    n = len(assistant.index.passages)
+    assert len(big.passages) == 3 * n and big.faiss_type == "IndexHNSWFlat"
+    assert all(p.document.startswith("synthetic-copy-") for p in big.passages)
+    assert all(d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)")) for d in big.documents)
+    answer = Assistant.from_index(big, assistant.embedder, assistant.settings).ask("Combien reçoivent les IA clusters ?")
+    assert "360 M€" in answer.text and answer.citations[0].passage.document.startswith("synthetic-copy-")
+
+
+def test_bench_text_shows_every_figure_against_its_target():
+    result = {
+        "machine": {"cpus": 2, "python": "3.11"}, "repeats": 3, "embedded_texts": 942, "build_s": 20.0,
+        "cold_first_answer_s": 7.5, "warm_questions": 196, "warm_p50_ms": 21.0, "warm_p95_ms": 95.0,
+        "peak_rss_mb": 860.0, "bench_process_rss_mb": 1200.0, "targets": bench.TARGETS,
+        "scale": [{"factor": 100, "passages": 14000, "faiss": "IndexHNSWFlat", "index_build_s": 4.0,
+                   "embedding_s_extrapolated": 2000.0, "query_p50_ms": 24.0, "query_p95_ms": 28.0}],
+    }
+    out = bench.text(result)
+    assert "p95 95.0 ms [<= 80: OVER]" in out and "p50 21.0 ms [<= 30: ok]" in out
+    assert "IndexHNSWFlat" in out and "[p95 <= 100 ms: ok]" in out

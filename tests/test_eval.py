@@ -1,0 +1,81 @@
+"""The evaluation: metrics that agree with ir-measures, a report folder with plots, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from retrieval.evaluate import percentile, retrieval_metrics
+from retrieval.report import calibrate, report_text, write_report
+
+from .conftest import ROOT
+
+
+def test_retrieval_metrics_agree_with_ir_measures(report, tmp_path):
+    ir_measures = pytest.importorskip("ir_measures")
+    from ir_measures import RR, R, Success, nDCG
+
+    write_report(report, tmp_path)
+    qrels = list(ir_measures.read_trec_qrels(str(tmp_path / "qrels.txt")))
+    for retriever in ("hybrid", "dense", "bm25"):
+        run = list(ir_measures.read_trec_run(str(tmp_path / f"run-{retriever}.txt")))
+        theirs = ir_measures.calc_aggregate([nDCG @ 10, RR @ 10, R @ 10, Success @ 1, Success @ 5], qrels, run)
+        ours = retrieval_metrics(report.results, retriever, 10)
+        assert ours["ndcg@10"] == pytest.approx(theirs[nDCG @ 10], abs=1e-9)
+        assert ours["mrr@10"] == pytest.approx(theirs[RR @ 10], abs=1e-9)
+        assert ours["recall@10"] == pytest.approx(theirs[R @ 10], abs=1e-9)
+        assert ours["hit@1"] == pytest.approx(theirs[Success @ 1], abs=1e-9)
+        assert ours["hit@5"] == pytest.approx(theirs[Success @ 5], abs=1e-9)
+
+
+def test_the_report_folder_has_markdown_plots_and_trec_files(report, tmp_path):
+    folder = write_report(report, tmp_path / "report")
+    names = {p.name for p in folder.iterdir()}
+    assert {"report.md", "report.json", "qrels.txt", "by-kind.png", "latency.png", "evidence.png"} <= names
+    assert {"run-hybrid.txt", "run-dense.txt", "run-bm25.txt"} <= names
+    for png in ("by-kind.png", "latency.png", "evidence.png"):
+        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / png).stat().st_size > 5000
+    md = (folder / "report.md").read_text()
+    assert "| hybrid |" in md and "![evidence.png](evidence.png)" in md
+    data = json.loads((folder / "report.json").read_text())
+    assert data["questions"] == len(report.results) and len(data["items"]) == len(report.results)
+
+
+def test_the_text_report_breaks_down_by_kind_and_language_and_lists_failures(report):
+    text = report_text(report)
+    for kind in ("direct", "paraphrase", "number", "date", "english", "followup", "unanswerable"):
+        assert f"\n{kind} " in text
+    assert "\nen " in text and "\nfr " in text
+    assert f"Failures ({len(report.failures())})" in text
+
+
+def test_calibration_keeps_false_abstentions_rare(report):
+    threshold, right, wrong = calibrate(report.results, max_false=0.02)
+    answerable = sum(1 for r in report.results if r.item.answerable)
+    assert wrong <= 0.02 * answerable
+    assert right >= 1
+
+
+def test_percentile_is_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0 and percentile(values, 95) == 95.0 and percentile([3.0], 95) == 3.0
+
+
+def test_eval_command_reports_on_the_test_split(assistant, settings):
+    env = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "retrieval", "eval", "--split", "test", "--json", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    data = json.loads(done.stdout)
+    assert {"hybrid", "dense", "bm25"} == set(data["retrieval"])
+    assert all(item["split"] == "test" for item in data["items"])
+    assert data["retrieval"]["hybrid"]["hit@5"] >= 0.9
