@@ -100,7 +100,7 @@ def build_ui(chat: Chat, examples: list[str], title: str = "Questions sur le dos
             raise gr.Error(str(exc)) from None
         return to_json(answer)
 
-    with gr.Blocks(title=title) as demo:
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(
             f"## {text(title)}\n"
             "Posez une question en français ou en anglais : la réponse cite le dossier mot pour mot, "
@@ -164,6 +164,9 @@ def default_examples(settings: Settings, assistant) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # No usage statistics or version checks leave the machine.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     from retrieval.pipeline import Assistant
 
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)

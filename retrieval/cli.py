@@ -237,7 +237,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not items:
         raise QuestionSetError(f"no {args.split} questions in {args.questions}")
     assistant = _assistant(args)
-    retrievers = (args.retriever, *[r for r in RETRIEVERS if r != args.retriever])
+    retrievers = (args.retriever, *[r for r in RETRIEVERS if r != args.retriever])  # all, in one run
     report = run(assistant, items, k=args.k, retrievers=retrievers)
     print(json.dumps(report_json(report), ensure_ascii=False, indent=2) if args.json else report_text(report))
     if args.calibrate:

@@ -24,8 +24,10 @@ def prepare_question(raw: str) -> tuple[str, str | None]:
     if not isinstance(raw, str):
         raise QuestionError("the question must be text")
     question = clean_question(raw)
-    if not question or not any(ch.isalnum() for ch in question):
+    if not question:
         raise QuestionError("the question is empty: type a question about the dossier")
+    if not any(ch.isalnum() for ch in question):
+        raise QuestionError("the question has no words: type a question about the dossier")
     notice = None
     if len(question) > MAX_QUESTION_CHARS:
         cut = question[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or question[:MAX_QUESTION_CHARS]

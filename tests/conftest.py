@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +68,121 @@ def report(assistant, questions):
     from retrieval.evaluate import run
 
     return run(assistant, questions)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None) -> Server:
+    """Start `python app.py` on a free loopback port; return once the page answers."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+        **(env or {}),
+    }
+    log = log or Path(tempfile.mkstemp(prefix="app-", suffix=".log")[1])
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=environment, stdout=out, stderr=out
+        )
+    server = Server(f"http://127.0.0.1:{port}/", proc, log)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited: {server.output()[-2000:]}")
+        try:
+            with urllib.request.urlopen(server.url, timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError(f"app did not start in time: {server.output()[-2000:]}")
+
+
+def stop_app(server: Server) -> str:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+    return server.output()
+
+
+@pytest.fixture(scope="session")
+def server(assistant, settings) -> Server:
+    """The real app in its own process, on a free loopback port, over the session's index."""
+    running = start_app(settings)
+    yield running
+    stop_app(running)
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False)
+
+
+BROWSER_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip(
+            "no Chromium on this machine: the browser test drives Debian's `chromium` "
+            "(apt-get install chromium; .ci/run installs it where apt is available)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def page(server):
+    """Debian's Chromium, driven by Playwright, on the running app."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1400, "height": 900})
+        dialogs: list[str] = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.dialogs = dialogs  # type: ignore[attr-defined]
+        pg.goto(server.url, wait_until="load")
+        pg.wait_for_selector("#question textarea", timeout=60_000)
+        yield pg
+        browser.close()
+
+
+def ask_in_page(pg, question: str) -> None:
+    before = pg.locator("#chatbot .message").count()
+    pg.fill("#question textarea", question)
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(
+        f"document.querySelectorAll('#chatbot .message').length >= {before + 2}", timeout=60_000
+    )

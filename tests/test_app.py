@@ -4,87 +4,10 @@ gradio_client and through Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from .conftest import DOSSIER, ROOT
-
-BROWSER_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(settings, *extra: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
-        "RETRIEVAL_INDEX": str(settings.index_dir),
-        **(env or {}),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), *extra],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("app did not start in time")
-
-
-def stop_app(proc: subprocess.Popen) -> str:
-    proc.terminate()
-    try:
-        out, _ = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-    return out.decode(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def server(assistant, settings):
-    proc, url = start_app(settings)
-    yield url
-    stop_app(proc)
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    from gradio_client import Client
-
-    return Client(server, verbose=False)
+from .conftest import DOSSIER, ROOT, ask_in_page
 
 
 def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
@@ -131,41 +54,6 @@ def test_only_the_documented_ask_endpoint_is_public(client):
 
 
 # ------------------------------------------------------------------ browser
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip(
-            "no Chromium on this machine: the browser test drives Debian's `chromium` "
-            "(apt-get install chromium; .ci/run installs it where apt is available)"
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = chromium_path()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 900})
-        dialogs: list[str] = []
-        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        pg.dialogs = dialogs  # type: ignore[attr-defined]
-        pg.goto(server, wait_until="load")
-        pg.wait_for_selector("#question textarea", timeout=60_000)
-        yield pg
-        browser.close()
-
-
-def ask_in_page(pg, question: str) -> None:
-    before = pg.locator("#chatbot .message").count()
-    pg.fill("#question textarea", question)
-    pg.keyboard.press("Enter")
-    pg.wait_for_function(
-        f"document.querySelectorAll('#chatbot .message').length >= {before + 2}", timeout=60_000
-    )
 
 
 def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):

@@ -146,3 +146,29 @@ def test_past_the_flat_limit_the_dense_index_is_hnsw(tiny_corpus, tmp_path, embe
     assert built.faiss_type == "IndexHNSWFlat"
     again = idx.load(built.folder)
     assert again.dense.hnsw.efSearch == idx.HNSW_EF_SEARCH
+
+
+def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpus, tmp_path, embedder):
+    import signal
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    index_dir = tmp_path / "index"
+    good = _open(tiny_corpus, index_dir, embedder)
+    (tiny_corpus / "tram.txt").write_text("Une version que le build tué n'écrira jamais.\n", encoding="utf-8")
+    for delay in (0.5, 3.0, 6.0):  # during start-up, model loading and embedding
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "retrieval", "build", "--corpus", str(tiny_corpus), "--index", str(index_dir)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert current_folder(index_dir) == good.folder
+        assert idx.load(good.folder).manifest["files"] == good.manifest["files"]
+    logs: list[str] = []
+    fresh = _open(tiny_corpus, index_dir, embedder, logs)
+    assert logs == ["building the index: the corpus changed"]
+    assert any("jamais" in p.text for p in fresh.passages)
