@@ -21,7 +21,7 @@ def test_retrieval_metrics_agree_with_ir_measures(report, tmp_path):
 
     write_report(report, tmp_path)
     qrels = list(ir_measures.read_trec_qrels(str(tmp_path / "qrels.txt")))
-    for retriever in ("hybrid", "dense", "bm25"):
+    for retriever in ("hybrid", "dense", "bm25", "rrf"):
         run = list(ir_measures.read_trec_run(str(tmp_path / f"run-{retriever}.txt")))
         theirs = ir_measures.calc_aggregate([nDCG @ 10, RR @ 10, R @ 10, Success @ 1, Success @ 5], qrels, run)
         ours = retrieval_metrics(report.results, retriever, 10)
@@ -36,7 +36,7 @@ def test_the_report_folder_has_markdown_plots_and_trec_files(report, tmp_path):
     folder = write_report(report, tmp_path / "report")
     names = {p.name for p in folder.iterdir()}
     assert {"report.md", "report.json", "qrels.txt", "by-kind.png", "latency.png", "evidence.png"} <= names
-    assert {"run-hybrid.txt", "run-dense.txt", "run-bm25.txt"} <= names
+    assert {"run-hybrid.txt", "run-dense.txt", "run-bm25.txt", "run-rrf.txt"} <= names
     for png in ("by-kind.png", "latency.png", "evidence.png"):
         assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / png).stat().st_size > 5000
     md = (folder / "report.md").read_text()
@@ -76,6 +76,6 @@ def test_eval_command_reports_on_the_test_split(assistant, settings):
     )
     assert done.returncode == 0, done.stderr.decode()
     data = json.loads(done.stdout)
-    assert {"hybrid", "dense", "bm25"} == set(data["retrieval"])
+    assert {"hybrid", "dense", "bm25", "rrf"} == set(data["retrieval"])
     assert all(item["split"] == "test" for item in data["items"])
     assert data["retrieval"]["hybrid"]["hit@5"] >= 0.9
