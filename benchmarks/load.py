@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -101,7 +100,7 @@ def start_app() -> tuple[subprocess.Popen, str]:
                 return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("the app exited during start-up")
+                raise SystemExit("the app exited during start-up") from None
             time.sleep(0.5)
     proc.kill()
     raise SystemExit("the app did not start")

@@ -11,7 +11,7 @@ import string
 from collections import defaultdict
 
 from .records import Answer, Citation, Passage
-from .render import display_quote, shorten, short_id
+from .render import display_quote, short_id, shorten
 
 LABELS = {
     "fr": {

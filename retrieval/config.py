@@ -45,7 +45,7 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CACHE", _cache_default()))
     threshold: float = field(default_factory=lambda: float(os.environ.get("RETRIEVAL_THRESHOLD") or ABSTAIN_BELOW))
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         changes = {k: v for k, v in changes.items() if v is not None}
         for key in ("corpus_dir", "index_dir", "cache_dir"):

@@ -177,7 +177,15 @@ def bert_config(m: PackedE5) -> dict:
 
 def build_tokenizer(m: PackedE5):
     """A ``tokenizers`` Unigram tokenizer equivalent to the engine's."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = [(piece, float(score)) for piece, score in zip(m.pieces, m.scores)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=m.special["unk"], byte_fallback=False))

@@ -46,7 +46,7 @@ class Lexical:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, texts: list[str]) -> "Lexical":
+    def build(cls, texts: list[str]) -> Lexical:
         tokens = [analyze(t) or [""] for t in texts]
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
@@ -95,7 +95,7 @@ class Lexical:
         (folder / "lexicon.json").write_text(json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False))
 
     @classmethod
-    def load(cls, folder: Path) -> "Lexical":
+    def load(cls, folder: Path) -> Lexical:
         folder = Path(folder)
         bm25 = bm25s.BM25.load(str(folder / "bm25"))
         data = json.loads((folder / "lexicon.json").read_text())

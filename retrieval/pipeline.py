@@ -64,7 +64,7 @@ class Assistant:
         self.answer_params = answer_params
 
     @classmethod
-    def from_index(cls, index: Index, embedder: Embedder, settings: Settings | None = None) -> "Assistant":
+    def from_index(cls, index: Index, embedder: Embedder, settings: Settings | None = None) -> Assistant:
         """An assistant over an index built in memory (benchmarks, experiments)."""
         assistant = cls.__new__(cls)
         assistant.settings = settings or Settings()

@@ -47,15 +47,15 @@ class Searcher:
     def __init__(self, index: Index, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
+        # Questions come back (examples, retries, batch files): embed each once.
+        self.vector = lru_cache(maxsize=512)(self._embed)
 
     def encode(self, text: str, context: str | None = None) -> Query:
         """The query for ``text``, searched together with ``context`` when given."""
         full = f"{context} {text}" if context else text
-        return Query(full, self._vector(full), analyze(text), tuple(analyze(context or "")), text)
+        return Query(full, self.vector(full), analyze(text), tuple(analyze(context or "")), text)
 
-    @lru_cache(maxsize=512)
-    def _vector(self, text: str) -> np.ndarray:
-        """Questions come back (examples, retries, batch files): embed each once."""
+    def _embed(self, text: str) -> np.ndarray:
         vector = self.embedder.queries([text])[0]
         vector.setflags(write=False)
         return vector

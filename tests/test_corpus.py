@@ -101,8 +101,8 @@ def test_markdown_headings_and_lists(tmp_path):
 def test_pdf_text_is_indexed_with_its_pages(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
-    from matplotlib.backends.backend_pdf import PdfPages
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
 
     path = tmp_path / "deux-pages.pdf"
     with PdfPages(path) as pdf:
