@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import file_digest
 from .records import Document, Span
 
 EXTENSIONS = (".txt", ".md", ".pdf")
@@ -87,7 +88,7 @@ def corpus_checksum(folder: Path) -> str:
     for path in paths:
         h.update(path.relative_to(folder).as_posix().encode() + b"\0")
         try:
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(file_digest(path).encode())
         except OSError as exc:
             h.update(f"unreadable:{exc.errno}".encode())
     return h.hexdigest()

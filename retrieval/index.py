@@ -15,7 +15,6 @@ checksum makes it *corrupt* (refuse it).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import numpy as np
 
 from .corpus import corpus_checksum, load_corpus
 from .embedder import Embedder
+from .files import file_digest
 from .lexical import Lexical
 from .passages import SplitParams, make_passages
 from .records import Document, Passage, Sentence, Span
@@ -247,17 +247,9 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _checksums(folder: Path) -> dict[str, str]:
     return {
-        path.relative_to(folder).as_posix(): _file_digest(path)
+        path.relative_to(folder).as_posix(): file_digest(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != "manifest.json"
     }
@@ -323,7 +315,7 @@ def verify(folder: Path, manifest: dict) -> None:
         path = folder / name
         if not path.is_file():
             raise IndexCorrupt(f"{folder}: {name} is missing")
-        if _file_digest(path) != digest:
+        if file_digest(path) != digest:
             raise IndexCorrupt(f"{folder}: {name} does not match its checksum (truncated or modified)")
 
 
