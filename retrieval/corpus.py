@@ -2,10 +2,10 @@
 
 Every ``.txt``, ``.md`` and ``.pdf`` in the folder is a document. Text that
 came out of a PDF is hard-wrapped, so lines are reflowed into paragraphs:
-a line that stops well short of the paragraph's width ends a unit (a table
-cell, a list line, a signature) and is kept as a line break, a line ending
-in a hyphen is glued to the next, private-use bullet glyphs become ``•``,
-and short unpunctuated paragraphs become section titles.
+a line that stops where the next word would still have fitted ends a unit
+(a table cell, a list line, a signature) and is kept as a line break, a
+line ending in a hyphen is glued to the next, private-use bullet glyphs
+become ``•``, and short unpunctuated paragraphs become section titles.
 
 The extracted-PDF ``.txt`` layout this handles: every line followed by an
 empty line, whitespace-only lines between paragraphs, and a page starting
