@@ -72,7 +72,14 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.query_prompt)
+        """Questions go straight through the model's modules: for one short text,
+        ``encode``'s batching machinery costs about 15% of the time."""
+        import torch
+
+        with torch.inference_mode():
+            features = self.model.tokenize([self.query_prompt + t for t in texts])
+            vectors = self.model(features)["sentence_embedding"]
+        return vectors.float().numpy().reshape(len(texts), self.dim)
 
     def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, progress=progress)

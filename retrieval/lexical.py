@@ -22,12 +22,14 @@ from .text import fold
 
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w{2,}")
-# Question words carry no topic, in either language.
-_QUESTION_WORDS = (
+# Question words carry no topic, in either language; nor do these connectives,
+# which the Snowball French list lacks.
+_EXTRA = (
     "combien comment où quand pourquoi quel quelle quels quelles lequel laquelle lesquels lesquelles "
-    "quoi est-ce cela ça how much many what which who whom whose where when why does do did"
+    "quoi est-ce cela ça how much many what which who whom whose where when why does do did "
+    "donc car ni alors etc"
 ).split()
-STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *STOPWORDS_EN_PLUS, *_QUESTION_WORDS))
+STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *STOPWORDS_EN_PLUS, *_EXTRA))
 _stemmer = Stemmer.Stemmer("french")
 
 
