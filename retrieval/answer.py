@@ -209,9 +209,12 @@ def select(candidates: list[Candidate], params: AnswerParams) -> list[tuple[Pass
             picked.append(c)
             words += size
     out: list[tuple[Passage, int]] = []
+    seen: set[tuple[str, int]] = set()
     for c in picked:
         for j in (*context_before(c.passage, c.position), c.position, *context_after(c.passage, c.position)):
-            if all(not (p.document == c.passage.document and p.sentences[k].start == c.passage.sentences[j].start) for p, k in out):
+            key = (c.passage.document, c.passage.sentences[j].start)
+            if key not in seen:
+                seen.add(key)
                 out.append((c.passage, j))
     return out
 

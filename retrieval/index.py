@@ -71,8 +71,11 @@ class Index:
     def faiss_type(self) -> str:
         return self.manifest["dense"]["type"]
 
+    def __post_init__(self) -> None:
+        self._by_name = {d.name: d for d in self.documents}
+
     def document(self, name: str) -> Document:
-        return next(d for d in self.documents if d.name == name)
+        return self._by_name[name]
 
     def sentence_vector(self, passage: Passage, sentence: Sentence) -> np.ndarray:
         return self.sentence_vectors[self.sentence_rows[(passage.document, sentence.start)]]
@@ -97,8 +100,8 @@ def build(
     # A sentence is embedded alone and under its section title ("Ce projet…"
     # under "IA embarquée"); its vector is the mean, so a question scores
     # the average of both similarities.
-    in_context = [f"{section}\n{s.text}" if section and not s.heading else s.text for section, s in sentences]
-    texts = [p.index_text() for p in passages] + [s.text for _, s in sentences] + in_context
+    in_context = [f"{section}\n{s.text}" if section and not s.heading else s.text for section, s in sentences.values()]
+    texts = [p.index_text() for p in passages] + [s.text for _, s in sentences.values()] + in_context
     vectors = embedder.passages(texts, progress=progress)
     n, m = len(passages), len(sentences)
     passage_vectors = vectors[:n]
@@ -119,22 +122,18 @@ def build(
         "counts": {"documents": len(documents), "passages": len(passages), "sentences": len(sentences)},
         "versions": _versions(),
     }
-    rows = {key: i for i, key in enumerate(_sentence_keys(passages))}
+    rows = {key: i for i, key in enumerate(sentences)}
     return Index(documents, passages, dense, sentence_vectors, rows, lexical, manifest)
 
 
-def _unique_sentences(passages: list[Passage]) -> list[tuple[str | None, Sentence]]:
-    """Each sentence once (overlapping passages share some), with its section title."""
+def _unique_sentences(passages: list[Passage]) -> dict[tuple[str, int], tuple[str | None, Sentence]]:
+    """Each sentence once (overlapping passages share some), keyed by (document, start),
+    with its section title; the order is the row order of the sentence vectors."""
     seen: dict[tuple[str, int], tuple[str | None, Sentence]] = {}
     for p in passages:
         for s in p.sentences:
             seen.setdefault((p.document, s.start), (p.section, s))
-    return list(seen.values())
-
-
-def _sentence_keys(passages: list[Passage]) -> list[tuple[str, int]]:
-    """(document, start) of each unique sentence, in the order of ``_unique_sentences``."""
-    return list(dict.fromkeys((p.document, s.start) for p in passages for s in p.sentences))
+    return seen
 
 
 def _dense_index(vectors: np.ndarray):
