@@ -231,7 +231,7 @@ def compose(
     candidates = score_sentences(query, hits, index, params)
     support = evidence(candidates, query, index, params)
     if not candidates or support < threshold:
-        return Answer(question, NO_ANSWER[language], True, [], hits, support, language)
+        return Answer(question, NO_ANSWER[language], True, [], hits, support, language, confidence="none")
     citations = _cite(select(candidates, params), index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     return Answer(question, text, False, citations, hits, support, language)

@@ -217,7 +217,10 @@ def _ask_batch(args: argparse.Namespace) -> int:
                 raise BadQuestion(f"line {number} is not a JSON object") from None
             if not isinstance(record, dict) or not isinstance(record.get("question"), str):
                 raise BadQuestion(f'line {number} has no "question" string')
-            answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever)
+            previous = record.get("previous")
+            if previous is not None and not isinstance(previous, str):
+                raise BadQuestion(f'line {number}: "previous" must be a string')
+            answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever, previous=previous)
             out = {"id": record.get("id"), **(to_json(answer) if args.json else {"answer": answer.text})}
         except BadQuestion as exc:
             failed += 1

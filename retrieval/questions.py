@@ -18,7 +18,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KINDS = ("direct", "paraphrase", "number", "date", "english", "followup", "unanswerable")
+# "list": the items of a list or table, or a comparison across its rows ("which
+# cluster gets the least?"); "entity": which project, who carries it, who holds a
+# title, answered by a table cell or a name beside a title.
+KINDS = ("direct", "paraphrase", "number", "date", "english", "followup", "unanswerable", "list", "entity")
 SPLITS = ("dev", "test")
 
 

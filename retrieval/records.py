@@ -131,3 +131,6 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
     asked: str = ""  # what was searched: the question, with the previous one for a follow-up
+    # "high": the quotes answer the question; "low": the closest the dossier comes,
+    # shown as such, never as an answer; "none": the dossier does not answer (abstained).
+    confidence: str = "high"

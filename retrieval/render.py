@@ -21,6 +21,7 @@ def to_json(answer: Answer) -> dict:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "confidence": answer.confidence,
         "citations": [citation_json(c) for c in answer.citations],
         "passages": [hit_json(h) for h in answer.hits],
         "timings_ms": {key: float(answer.timings_ms.get(key, 0.0)) for key in ("retrieval", "answer", "total")},
