@@ -40,7 +40,8 @@ class Result:
     @property
     def span_hit(self) -> bool:
         text = normalize_space(self.answer.text).lower()
-        return any(normalize_space(a).lower() in text for a in self.item.answers)
+        found = (normalize_space(a).lower() in text for a in self.item.answers)
+        return all(found) if self.item.require_all else any(found)
 
     @property
     def verbatim(self) -> bool:

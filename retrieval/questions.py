@@ -9,7 +9,8 @@ One object per line::
 ``evidence``: short substrings of the corpus that identify a relevant passage,
 ``answers``: spans a correct answer contains (both empty when the corpus
 can't answer: kind "unanswerable"), ``context``: for a follow-up, the id of
-the question asked just before it.
+the question asked just before it, ``"require": "all"``: a list question, whose
+answer must hold every span of ``answers`` (otherwise one is enough).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Item:
     answers: tuple[str, ...]
     split: str
     context: str | None = None
+    require_all: bool = False  # a list: a correct answer holds every span of ``answers``
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -68,6 +70,7 @@ def load_questions(path: Path, split: str | None = None) -> list[Item]:
                 answers=tuple(data.get("answers", [])),
                 split=str(data.get("split", "dev")),
                 context=data.get("context"),
+                require_all=data.get("require") == "all",
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise QuestionSetError(f"{path}:{number}: not a question record ({exc})") from exc
