@@ -44,6 +44,24 @@ class Result:
         return all(found) if self.item.require_all else any(found)
 
     @property
+    def declined(self) -> bool:
+        """A "low" answer (the closest the dossier comes) counts as declined, like "none"."""
+        return self.answer.confidence != "high"
+
+    @property
+    def first_quote_hit(self) -> bool:
+        """The first quote, the answer itself, holds a gold span."""
+        if self.declined or not self.answer.citations:
+            return False
+        quote = normalize_space(self.answer.citations[0].quote).lower()
+        return any(normalize_space(a).lower() in quote for a in self.item.answers)
+
+    @property
+    def correct(self) -> bool:
+        """Answered with a gold span, or (for a question the dossier can't answer) declined."""
+        return (not self.declined and self.span_hit) if self.item.answerable else self.declined
+
+    @property
     def verbatim(self) -> bool:
         return all(normalize_space(c.quote) in normalize_space(c.passage.text) for c in self.answer.citations)
 
@@ -68,10 +86,10 @@ class Report:
     def failures(self) -> list[dict]:
         out = []
         for r in self.results:
-            if r.item.answerable and (r.answer.abstained or not r.span_hit):
-                got = "(abstained)" if r.answer.abstained else r.answer.text
+            if r.item.answerable and (r.declined or not r.span_hit):
+                got = f"({r.answer.confidence}) {r.answer.text}" if r.declined else r.answer.text
                 out.append({"id": r.item.id, "question": r.item.question, "expected": list(r.item.answers), "got": got})
-            elif not r.item.answerable and not r.answer.abstained:
+            elif not r.item.answerable and not r.declined:
                 out.append({"id": r.item.id, "question": r.item.question, "expected": "(abstain)", "got": r.answer.text})
         return out
 
@@ -132,12 +150,13 @@ def _ndcg(ranking: list[str], relevant: set[str]) -> float:
 
 def answer_metrics(results: list[Result]) -> dict[str, float]:
     answerable = [r for r in results if r.item.answerable]
-    answered = [r for r in results if not r.answer.abstained]
-    cited = [c for r in answered for c in r.answer.citations]
+    answered = [r for r in results if not r.declined]
+    cited = [c for r in results for c in r.answer.citations]
     return {
         "answerable": len(answerable),
-        "span": _mean(1.0 if (not r.answer.abstained and r.span_hit) else 0.0 for r in answerable),
-        "verbatim": _mean(1.0 if r.verbatim else 0.0 for r in answered),
+        "span": _mean(1.0 if r.correct else 0.0 for r in answerable),
+        "first_quote": _mean(1.0 if r.first_quote_hit else 0.0 for r in answerable),
+        "verbatim": _mean(1.0 if r.verbatim else 0.0 for r in results if r.answer.citations),
         "citation_precision": _mean(
             1.0 if normalize_space(c.quote) in normalize_space(c.passage.text) else 0.0 for c in cited
         ),
@@ -146,8 +165,9 @@ def answer_metrics(results: list[Result]) -> dict[str, float]:
 
 
 def abstention_metrics(results: list[Result]) -> dict[str, float]:
+    """Declining = confidence "low" or "none": right for a question the dossier can't answer."""
     unanswerable = [r for r in results if not r.item.answerable]
-    abstained = [r for r in results if r.answer.abstained]
+    abstained = [r for r in results if r.declined]
     right = sum(1 for r in abstained if not r.item.answerable)
     answerable = [r for r in results if r.item.answerable]
     return {
@@ -186,11 +206,16 @@ def _breakdown(results: list[Result], key, retriever: str, k: int) -> dict[str, 
         answerable = [r for r in rs if r.item.answerable]
         row: dict[str, float] = {"questions": len(rs)}
         if answerable:
-            row["hit@5"] = _mean(1.0 if (r.first_relevant(retriever) or k + 1) <= 5 else 0.0 for r in answerable)
-            row["span"] = _mean(1.0 if (not r.answer.abstained and r.span_hit) else 0.0 for r in answerable)
+            for cutoff in (1, 5):
+                row[f"hit@{cutoff}"] = _mean(
+                    1.0 if (r.first_relevant(retriever) or k + 1) <= cutoff else 0.0 for r in answerable
+                )
+            row["span"] = _mean(1.0 if r.correct else 0.0 for r in answerable)
+            row["first_quote"] = _mean(1.0 if r.first_quote_hit else 0.0 for r in answerable)
+            row["wrongly_declined"] = sum(1 for r in answerable if r.declined)
         unanswerable = [r for r in rs if not r.item.answerable]
         if unanswerable:
-            row["abstained"] = _mean(1.0 if r.answer.abstained else 0.0 for r in unanswerable)
+            row["abstained"] = _mean(1.0 if r.declined else 0.0 for r in unanswerable)
         out[name] = row
     return out
 

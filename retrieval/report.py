@@ -44,9 +44,10 @@ def _summary_lines(report: Report) -> list[str]:
     return [
         f"questions: {n} ({a['answerable']} answerable, {ab['unanswerable']} unanswerable), k={report.k}, "
         f"abstain below {report.threshold:g}",
-        f"answers: gold span in answer {_pct(a['span'])}, quotes verbatim {_pct(a['verbatim'])}, "
+        f"answers: gold span in answer {_pct(a['span'])}, in the first quote {_pct(a['first_quote'])}, "
+        f"quotes verbatim {_pct(a['verbatim'])}, "
         f"citation precision {_pct(a['citation_precision'])}, median length {a['median_words']:g} words",
-        f"abstention: {ab['right']} right / {ab['wrong']} wrong of {ab['abstained']} "
+        f"declined (confidence low or none): {ab['right']} right / {ab['wrong']} wrong of {ab['abstained']} "
         f"(precision {_pct(ab['precision'])}, recall {_pct(ab['recall'])}, "
         f"false abstentions {_pct(ab['false_abstention_rate'])} of answerable)",
         "latency ms (p50/p95): " + ", ".join(f"{s} {v['p50']:.1f}/{v['p95']:.1f}" for s, v in lat.items()),
@@ -56,19 +57,24 @@ def _summary_lines(report: Report) -> list[str]:
 def _breakdown_rows(groups: dict[str, dict[str, float]]) -> list[list[str]]:
     rows = []
     for name, row in groups.items():
-        rows.append(
-            [
-                name,
-                str(int(row["questions"])),
-                _pct(row["hit@5"]) if "hit@5" in row else "",
-                _pct(row["span"]) if "span" in row else "",
-                _pct(row["abstained"]) if "abstained" in row else "",
-            ]
-        )
+        cells = [name, str(int(row["questions"]))]
+        cells += [_pct(row[c]) if c in row else "" for c in ("hit@1", "hit@5", "span", "first_quote")]
+        cells.append(str(int(row["wrongly_declined"])) if "wrongly_declined" in row else "")
+        cells.append(_pct(row["abstained"]) if "abstained" in row else "")
+        rows.append(cells)
     return rows
 
 
-BREAKDOWN_HEADER = ["group", "questions", "hit@5", "span", "abstained (unanswerable)"]
+BREAKDOWN_HEADER = [
+    "group",
+    "questions",
+    "hit@1",
+    "hit@5",
+    "span",
+    "first quote",
+    "wrongly declined",
+    "declined (unanswerable)",
+]
 
 
 def report_text(report: Report) -> str:
@@ -110,6 +116,7 @@ def report_json(report: Report) -> dict:
                 "kind": r.item.kind,
                 "split": r.item.split,
                 "abstained": r.answer.abstained,
+                "confidence": r.answer.confidence,
                 "evidence": round(r.answer.evidence, 4),
                 "span_hit": r.span_hit if r.item.answerable else None,
                 "first_relevant": {name: r.first_relevant(name) for name in report.retrievers},
