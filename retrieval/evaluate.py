@@ -99,9 +99,16 @@ def relevant_passages(item: Item, passages: list[Passage]) -> set[str]:
     return {p.passage_id for p in passages if any(e in normalize_space(p.text) for e in evidence)}
 
 
-def run(assistant: Assistant, items: list[Item], k: int = 10, retrievers: tuple[str, ...] = RETRIEVERS) -> Report:
-    """Ask every question once (answers come from the first retriever listed)."""
-    by_id = {i.id: i for i in items}
+def run(
+    assistant: Assistant,
+    items: list[Item],
+    k: int = 10,
+    retrievers: tuple[str, ...] = RETRIEVERS,
+    context: dict[str, Item] | None = None,
+) -> Report:
+    """Ask every question once (answers come from the first retriever listed); a follow-up's
+    previous question is looked up in ``context`` (default: ``items``)."""
+    by_id = context or {i.id: i for i in items}
     results = []
     for item in items:
         previous = by_id[item.context].question if item.context and item.context in by_id else None
@@ -113,7 +120,7 @@ def run(assistant: Assistant, items: list[Item], k: int = 10, retrievers: tuple[
         results.append(
             Result(item, relevant_passages(item, assistant.index.passages), rankings, answer, answer.asked)
         )
-    report = Report(results, k, retrievers, assistant.settings.threshold)
+    report = Report(results, k, retrievers, assistant.weights.high)
     summarize(report)
     return report
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from dataclasses import replace
+
+from . import scoring
 from .answer import AnswerParams, compose
 from .config import MAX_QUESTION_CHARS, Settings
 from .embedder import Embedder
@@ -62,6 +65,7 @@ class Assistant:
         )
         self.searcher = Searcher(self.index, self.embedder)
         self.answer_params = answer_params
+        self.weights = _weights(self.settings)
 
     @classmethod
     def from_index(cls, index: Index, embedder: Embedder, settings: Settings | None = None) -> Assistant:
@@ -72,11 +76,18 @@ class Assistant:
         assistant.index = index
         assistant.searcher = Searcher(index, embedder)
         assistant.answer_params = AnswerParams()
+        assistant.weights = _weights(assistant.settings)
         return assistant
 
     def search(self, question: str, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
         question, _ = prepare_question(question)
         return self.searcher.search(self.searcher.encode(question), k=k, retriever=retriever)
+
+    def retrieve(self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None):
+        """The query (with the previous question for a follow-up) and the passages it retrieves."""
+        context = with_context(question, clean_question(previous)[:MAX_QUESTION_CHARS] if previous else None)
+        query = self.searcher.encode(question, context)
+        return query, self.searcher.search(query, k=max(k, self.answer_params.passages), retriever=retriever)
 
     def ask(self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None) -> Answer:
         """Answer ``question`` from the dossier, or abstain; QuestionError if it is empty.
@@ -86,15 +97,11 @@ class Assistant:
         """
         t0 = time.perf_counter()
         question, notice = prepare_question(question)
-        context = with_context(question, clean_question(previous)[:MAX_QUESTION_CHARS] if previous else None)
-        query = self.searcher.encode(question, context)
-        hits = self.searcher.search(query, k=max(k, self.answer_params.passages), retriever=retriever)
+        query, hits = self.retrieve(question, k, retriever, previous)
         t1 = time.perf_counter()
-        answer = compose(
-            question, query, hits, self.index, language(question), self.settings.threshold, self.answer_params
-        )
+        answer = compose(question, query, hits, self.index, language(question), self.weights, self.answer_params)
         t2 = time.perf_counter()
-        answer.hits = hits[:k]
+        answer.hits = answer.hits[:k]
         answer.notice = notice
         answer.asked = query.text
         answer.timings_ms = {
@@ -103,3 +110,11 @@ class Assistant:
             "total": round((t2 - t0) * 1000, 2),
         }
         return answer
+
+
+def _weights(settings: Settings) -> scoring.Weights:
+    """The fitted weights, with the answer threshold of the settings when one is set."""
+    weights = scoring.load_weights()
+    if settings.threshold is not None:
+        weights = replace(weights, high=settings.threshold, low=min(weights.low, settings.threshold))
+    return weights

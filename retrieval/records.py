@@ -107,6 +107,7 @@ class Hit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     dense_score: float | None = None
+    lexical_score: float | None = None
 
 
 @dataclass(frozen=True)

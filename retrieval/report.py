@@ -43,7 +43,7 @@ def _summary_lines(report: Report) -> list[str]:
     n = len(report.results)
     return [
         f"questions: {n} ({a['answerable']} answerable, {ab['unanswerable']} unanswerable), k={report.k}, "
-        f"abstain below {report.threshold:g}",
+        f"answer from confidence {report.threshold:g}",
         f"answers: gold span in answer {_pct(a['span'])}, in the first quote {_pct(a['first_quote'])}, "
         f"quotes verbatim {_pct(a['verbatim'])}, "
         f"citation precision {_pct(a['citation_precision'])}, median length {a['median_words']:g} words",
@@ -124,32 +124,6 @@ def report_json(report: Report) -> dict:
             for r in report.results
         ],
     }
-
-
-def calibrate(results: list[Result], max_false: float = 0.02) -> tuple[float, int, int]:
-    """The threshold that abstains on the most unanswerable questions while abstaining on at
-    most ``max_false`` of the answerable ones: (threshold, right, wrong)."""
-    negatives = sorted(r.answer.evidence for r in results if not r.item.answerable)
-    positives = sorted(r.answer.evidence for r in results if r.item.answerable)
-    allowed = int(max_false * len(positives))
-    best = (min(positives, default=0.0), 0, 0)
-    for t in sorted(set(negatives + positives)):
-        t = round(t + 1e-4, 4)  # abstain strictly below t
-        wrong = sum(1 for p in positives if p < t)
-        right = sum(1 for n in negatives if n < t)
-        if wrong <= allowed and right > best[1]:
-            best = (t, right, wrong)
-    return best
-
-
-def calibration_text(report: Report) -> str:
-    threshold, right, wrong = calibrate(report.results)
-    unanswerable = sum(1 for r in report.results if not r.item.answerable)
-    answerable = len(report.results) - unanswerable
-    return (
-        f"calibration: abstaining below {threshold:g} abstains on {right}/{unanswerable} unanswerable and "
-        f"{wrong}/{answerable} answerable questions of this split (current threshold {report.threshold:g})"
-    )
 
 
 # ------------------------------------------------------------ report folder

@@ -80,6 +80,7 @@ class Searcher:
         lexical = self.bm25(query) if retriever != "dense" else []
         dense_rank = {i: r for r, (i, _) in enumerate(dense, start=1)}
         dense_score = dict(dense)
+        lexical_score = dict(lexical)
         lexical_rank = {i: r for r, (i, _) in enumerate(lexical, start=1)}
         if retriever == "dense":
             scored = dense
@@ -96,6 +97,7 @@ class Searcher:
                 dense_rank=dense_rank.get(i),
                 lexical_rank=lexical_rank.get(i),
                 dense_score=dense_score.get(i),
+                lexical_score=lexical_score.get(i),
             )
             for rank, (i, score) in enumerate(scored[:k], start=1)
         ]

@@ -1,0 +1,170 @@
+"""What a question asks for, and whether a sentence carries it.
+
+No named-entity model is available offline, so the asked type comes from the
+question's interrogative wording (French and English), and the answer side is
+checked with patterns: numbers with their units, dates, and proper names
+(capitalised words that don't open a sentence, acronyms, codes with digits).
+A quote that doesn't carry what is asked ("Où…?" answered by a sentence with
+no place name) is weak evidence, whatever its words share with the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import analyze
+from .text import language
+
+AMOUNT, DATE, PLACE, AGENT, NAME = "amount", "date", "place", "agent", "name"
+
+# Order matters: the first type whose pattern matches is the one asked
+# ("Quand et combien…" asks for a date first).
+_ASKS = (
+    (
+        DATE,
+        r"\b(?:quand|quelle date|à quelle date|en quelle année|quelle année|depuis quand|jusqu'à quand|"
+        r"date limite|échéance|when|what year|which year|what date|since when|by when|deadline)\b",
+    ),
+    (
+        AMOUNT,
+        r"\b(?:combien|montant|budget|co[uû]t|somme|enveloppe|financement total|pourcentage|population|habitants|"
+        r"âge|quel âge|numéro|téléphone|effectifs?|salariés|employés|chiffre d'affaires|rang|how old|phone|"
+        r"population|revenue|headcount|"
+        r"how (?:much|many|large|big)|what (?:share|percentage|amount|budget|sum|number)|"
+        r"quel(?:le)?s? (?:part|taux|proportion|puissance|nombre|capacité|objectif chiffré))\b",
+    ),
+    (
+        PLACE,
+        r"(?:^|[^\w])(?:où|d'où)\b|\b(?:dans quelle (?:ville|région)|quelle ville|quelle région|quel pays|"
+        r"quel territoire|quel site|where|which (?:city|town|region|country)|in what (?:city|town|region))\b",
+    ),
+    (
+        AGENT,
+        r"(?:^|[^\w])(?:qui|par qui|à qui|de qui)\b|\b(?:quel(?:le)?s? (?:organisme|entreprise|start-up|startup|"
+        r"société|structure|association|établissement|université|école|opérateur|laboratoire|ministre|"
+        r"acteurs?|partenaires?|membres?|porteur|chef de file|institut)|dirige|préside|pdg|who|whom|"
+        r"which (?:organi[sz]ation|"
+        r"company|companies|firm|university|universities|institution|operator|lab|laboratory|partners?|minister))\b",
+    ),
+    (
+        NAME,
+        r"\b(?:quel(?:le)?s? (?:projet|programme|dispositif|appel|nom|cluster|supercalculateur|"
+        r"plateforme|modèle|initiative)|comment s'appelle|comment se nomme|what is the name|what's the name|"
+        r"which (?:project|programme|program|scheme|call|cluster|platform|model|initiative)|what (?:project|"
+        r"programme|program|scheme|call) )",
+    ),
+)
+_ASK_PATTERNS = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS)
+_LIST = re.compile(
+    r"\b(?:quels sont les|quelles sont les|lesquels|lesquelles|liste[rz]?|énumére[rz]?|citez|"
+    r"what are the|which are the|list|name the|name all)\b",
+    re.IGNORECASE,
+)
+# "combien d'étudiants", "quel nombre de postes", "how many students": what is counted.
+_COUNTED = re.compile(
+    r"\b(?:combien|nombre|how many)\s+(?:de |d'|d’|of )?(?:nouveaux |nouvelles |new )?([^\W\d]+)", re.IGNORECASE
+)
+# Money: the answer is an amount in euros.
+_MONEY = re.compile(
+    r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
+    r"alloué|dot[ée]|euros?|argent|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
+    re.IGNORECASE,
+)
+_MOST = re.compile(r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE)
+_LEAST = re.compile(r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE)
+
+_NUMBER = re.compile(
+    r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|"
+    r"soixante|cent|mille|dizaine|douzaine|quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|"
+    r"milliard|moitié|tiers|quart)s?\b",
+    re.IGNORECASE,
+)
+_NAMED_YEAR = re.compile(r"(?:[A-ZÀ-Ý][\w!]*|Tech|Cluster)\s$")
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
+    re.IGNORECASE,
+)
+# A proper name not at the start of its line or sentence: a capitalised word,
+# an acronym, a code with digits ("3IA", "ALT-EDIC", "Villers-Cotterêts").
+_PROPER = re.compile(r"(?<=[\s(«“\"'’/,;:-])(?:[A-ZÀ-Ý][\w’'@.&-]*[\w]|[A-Z]{2,}|\w*\d\w*[A-Za-z]\w*)")
+# A place: a proper name after a preposition of place ("à Paris", "de Toulouse").
+_PLACE = re.compile(
+    r"\b(?:à|au|aux|en|dans|sur|vers|de|d’|d'|du|Université|Métropole|Région|Ville|Cité)\s*(?:la |le |l’|l')?"
+    r"[A-ZÀ-Ý][\w’'-]+"
+)
+# An amount or count, not a year: digits with a unit or a number word.
+_AMOUNT = re.compile(
+    r"\d[\d\s.,]*\s?(?:%|M€|Md€|Mds€|Mds €|k€|€|(?:[^\W\d]+\s){0,2}[^\W\d]+)|\b(?:deux|trois|quatre|cinq|"
+    r"six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille|dizaine|douzaine|"
+    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|moitié|tiers|quart)s?(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The answer type a question asks for (None when it asks for an explanation)."""
+
+    kind: str | None = None
+    many: bool = False  # the items of a list
+    extreme: str | None = None  # "max" or "min": the row with the extreme value
+    unit: str | None = None  # what is counted ("combien d'étudiants": its index term), "€" for money
+    own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
+
+    @property
+    def typed(self) -> bool:
+        return self.kind is not None
+
+
+def asked(question: str) -> Asked:
+    text = question.replace("’", "'")
+    kind = next((k for k, pattern in _ASK_PATTERNS if pattern.search(text)), None)
+    extreme = "max" if _MOST.search(text) else "min" if _LEAST.search(text) else None
+    unit = None
+    if kind == AMOUNT:
+        counted = _COUNTED.search(text)
+        if _MONEY.search(text):
+            unit = "€"
+        elif counted and language(text) == "fr" and (terms := analyze(counted.group(1))):
+            unit = terms[0]
+    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)))
+
+
+def _dates(text: str) -> list[str]:
+    """Dates in ``text``; a year that ends a name ("France 2030", "French Tech 2030") is no date."""
+    return [m.group() for m in _DATE.finditer(text) if not _NAMED_YEAR.search(text[: m.start()])]
+
+
+def carries(want: Asked, text: str) -> bool:
+    """Whether ``text`` holds something of the asked type that the question doesn't already name:
+    a count of what is counted, an amount in euros for money, a date, a place or a name."""
+    kind = want.kind
+    if kind is None:
+        return True
+    if kind == DATE:
+        return bool(_dates(text))
+    if kind == AMOUNT:
+        amounts = [m.group() for m in _AMOUNT.finditer(text) if not _is_year(m.group())]
+        if want.unit == "€":
+            return any("€" in a or "euro" in a.lower() for a in amounts)
+        if want.unit:
+            return any(want.unit in analyze(a) for a in amounts)
+        return bool(amounts)
+    pattern = _PLACE if kind == PLACE else _PROPER
+    return any(not set(analyze(m.group())) <= want.own for m in pattern.finditer(" " + text))
+
+
+def _is_year(match: str) -> bool:
+    return bool(re.fullmatch(r"(?:1[89]|20)\d\d\s*\w*", match.strip())) and not re.search(r"[€%]", match)
+
+
+def value(text: str) -> float | None:
+    """The first amount in euros of ``text`` ("70 M€", "1,1 M€", "3,2 Mds€"), for comparisons."""
+    m = re.search(r"(\d+(?:[ \u202f]\d{3})*(?:,\d+)?)\s?(Mds?\s?€|Md€|milliards? d’euros|M€|millions? d’euros|k€|€)", text)
+    if not m:
+        return None
+    number = float(m.group(1).replace(" ", "").replace("\u202f", "").replace(",", "."))
+    unit = m.group(2)
+    scale = 1e9 if unit.startswith(("Md", "milliard")) else 1e6 if unit.startswith(("M", "million")) else 1e3 if unit == "k€" else 1
+    return number * scale
