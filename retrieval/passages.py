@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 from .records import HEADING, LIST, PAGE_HEADER, PARAGRAPH, TABLE_ROW, Document, Passage, Sentence
 from .sentences import split_sentences
-from .units import CELL_MAX_WORDS, find_units
+from .units import find_units
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _blocks(doc: Document, sentences: list[Sentence]) -> list[_Block]:
     for run in runs:
         unit = doc.units[run[0].unit] if run[0].unit is not None else None
         kind = unit.kind if unit else PARAGRAPH
-        pieces = _pieces(kind, run)
+        pieces = _pieces(kind, run, unit.body if unit else None)
         if glue:
             pieces[0] = glue + pieces[0]
             glue = []
@@ -135,25 +135,21 @@ def _blocks(doc: Document, sentences: list[Sentence]) -> list[_Block]:
     return blocks
 
 
-def _pieces(kind: str, run: list[Sentence]) -> list[list[Sentence]]:
+def _pieces(kind: str, run: list[Sentence], body: int | None) -> list[list[Sentence]]:
     """Where a unit of this kind may be cut: a paragraph between sentences, a list before each
-    item but the first, a row inside its description; any other unit nowhere."""
+    item but the first, a row after the first sentence of its description; any other unit nowhere."""
     if kind == PARAGRAPH:
         return [[s] for s in run]
-    if kind == LIST:
-        pieces: list[list[Sentence]] = []
-        for s in run:
-            if s.bullet and pieces and any(t.bullet for t in pieces[-1]):
+    if kind in (LIST, TABLE_ROW) and body is not None:
+        opening = [s for s in run if s.start < body]
+        rest = [s for s in run if s.start >= body]
+        pieces = [opening + rest[:1]]
+        for s in rest[1:]:
+            if kind == TABLE_ROW or s.bullet:
                 pieces.append([s])
-            elif pieces:
-                pieces[-1].append(s)
             else:
-                pieces.append([s])
+                pieces[-1].append(s)  # a list item's later sentences stay with it
         return pieces
-    if kind == TABLE_ROW:
-        # the cells are short lines; the description's first sentence stays with them
-        first_prose = next((k for k, s in enumerate(run) if len(s.text.split()) > CELL_MAX_WORDS and k), len(run) - 1)
-        return [run[: first_prose + 1]] + [[s] for s in run[first_prose + 1 :]]
     return [list(run)]
 
 

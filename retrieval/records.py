@@ -34,6 +34,7 @@ class Unit:
     end: int
     kind: str
     head: str | None = None
+    body: int | None = None  # where a row's description or a list's first item starts
 
 
 @dataclass

@@ -29,8 +29,9 @@ from .sentences import line_sentences
 # A table cell is a short line: the dossier's longest cell (a consortium list)
 # has 9 words, its shortest descriptions 20.
 CELL_MAX_WORDS = 14
-# Heads are context for the retrievers, not text to quote: this many words at most.
-HEAD_MAX_WORDS = 30
+# Heads are context for the retrievers, not text to quote: this many words at most
+# (the dossier's longest row of cells, Telescoop's, has 31).
+HEAD_MAX_WORDS = 40
 # A person's name alone on a line ("Bruno Le Maire"): two to four capitalised words.
 _PERSON = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -](?:[A-ZÀ-Ý][a-zà-ÿ]+|Le|La|De|Du|Da)){1,3}$")
 # Prose that refers back to what came before it: the description of a table row.
@@ -151,7 +152,7 @@ def find_units(doc: Document) -> list[Unit]:
             while j + 1 < len(lines) and lines[j + 1].para == first_para and not _is_cell(lines[j + 1]) and not lines[j + 1].bullet and not lines[j + 1].heading:
                 j += 1
             head = " / ".join(ln.text for ln in lines[i : i + cells])
-            units.append(Unit(line.start, lines[j].end, TABLE_ROW, _head(head)))
+            units.append(Unit(line.start, lines[j].end, TABLE_ROW, _head(head), lines[i + cells].start))
             i = j + 1
             continue
         if line.bullet:
@@ -167,7 +168,7 @@ def find_units(doc: Document) -> list[Unit]:
             j = i
             while j + 1 < len(lines) and lines[j + 1].bullet and lines[j + 1].section == line.section:
                 j += 1
-            units.append(Unit(start, lines[j].end, LIST, _head(intro) if intro else None))
+            units.append(Unit(start, lines[j].end, LIST, _head(intro) if intro else None, line.start))
             i = j + 1
             continue
         pending.append(line)
