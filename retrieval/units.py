@@ -157,7 +157,7 @@ def find_units(doc: Document) -> list[Unit]:
             continue
         if line.bullet:
             start, intro = line.start, None
-            prev = units[-1] if not pending else None
+            prev = units[-1] if units and not pending else None
             if pending and pending[-1].section == line.section:
                 start, intro = _take_intro(units, pending)
             elif prev is not None and prev.kind == PARAGRAPH and i and lines[i - 1].section == line.section:
@@ -188,7 +188,7 @@ def _take_intro(units: list[Unit], pending: list[_Line]) -> tuple[int, str]:
     last = pending[-1]
     s, e = line_sentences(last.text)[-1]
     intro_start, intro = last.start + s, last.text[s:e]
-    before = [ln for ln in pending[:-1]]
+    before = list(pending[:-1])
     if s > 0:
         text = last.text[:s].rstrip()
         before.append(_Line(last.start, last.start + len(text), text, last.para, last.section, False, False))
