@@ -191,7 +191,8 @@ def _group(doc: Document, sentences: list[Sentence], params: SplitParams) -> lis
                 groups.append((current, head))
                 current = []
     if current:
-        if groups and _words(current) < params.min_words // 2 and _words(groups[-1][0] + current) <= params.max_words * 1.25:
+        short = _words(current) < params.min_words // 2
+        if groups and short and _words(groups[-1][0] + current) <= params.max_words * 1.25:
             groups[-1] = (groups[-1][0] + current, groups[-1][1])
         else:
             groups.append((current, head))

@@ -71,13 +71,18 @@ def _lines(doc: Document) -> list[_Line]:
             continue
         end = start + len(raw.rstrip())
         heading = any(hs <= start < he for hs, he in doc.headings)
-        lines.append(_Line(start, end, raw.rstrip(), para, doc.section_at(start), heading, raw.startswith(BULLET + " ")))
+        bullet = raw.startswith(BULLET + " ")
+        lines.append(_Line(start, end, raw.rstrip(), para, doc.section_at(start), heading, bullet))
     return lines
 
 
 def _is_cell(line: _Line) -> bool:
     """A short line that is neither a title, a list item nor an introduction (« …suivants : »)."""
     return not line.heading and not line.bullet and line.words <= CELL_MAX_WORDS and not line.text.endswith(":")
+
+
+def _is_prose(line: _Line) -> bool:
+    return not _is_cell(line) and not line.bullet and not line.heading
 
 
 def _head(text: str) -> str:
@@ -149,7 +154,7 @@ def find_units(doc: Document) -> list[Unit]:
             flush()
             j = i + cells  # the description
             first_para = lines[j].para
-            while j + 1 < len(lines) and lines[j + 1].para == first_para and not _is_cell(lines[j + 1]) and not lines[j + 1].bullet and not lines[j + 1].heading:
+            while j + 1 < len(lines) and lines[j + 1].para == first_para and _is_prose(lines[j + 1]):
                 j += 1
             head = " / ".join(ln.text for ln in lines[i : i + cells])
             units.append(Unit(line.start, lines[j].end, TABLE_ROW, _head(head), lines[i + cells].start))

@@ -131,7 +131,8 @@ def test_units_cover_the_text_in_order_without_overlap(dossier):
     for u in doc.units:
         covered[u.start : u.end] = [True] * (u.end - u.start)
     assert all(covered[i] for i, c in enumerate(doc.text) if not c.isspace())
-    assert all(s.unit is not None and doc.units[s.unit].start <= s.start < doc.units[s.unit].end for s in split_sentences(doc))
+    for s in split_sentences(doc):
+        assert s.unit is not None and doc.units[s.unit].start <= s.start < doc.units[s.unit].end
 
 
 @pytest.mark.parametrize("carrier, name, partners, opening, closing", FRUGAL_ROWS, ids=[r[1] for r in FRUGAL_ROWS])
@@ -151,7 +152,7 @@ def test_the_frugal_ai_table_has_eight_rows(dossier):
     assert len(rows) == len(FRUGAL_ROWS) == 8
 
 
-@pytest.mark.parametrize("opening, closing", COMMUNS + IA_EMBARQUEE, ids=[o.split(",")[0].split(" des")[0] for o, _ in COMMUNS + IA_EMBARQUEE])
+@pytest.mark.parametrize("opening, closing", COMMUNS + IA_EMBARQUEE, ids=[o.split(",")[0][:20] for o, _ in COMMUNS + IA_EMBARQUEE])
 def test_every_listed_laureate_is_in_its_list_and_whole_in_one_passage(dossier, opening, closing):
     doc, passages = dossier
     unit = unit_holding(doc, opening, closing)
@@ -197,8 +198,10 @@ def test_a_ministers_name_and_title_are_one_unit(dossier, name, title):
 
 
 def test_a_long_row_is_cut_inside_its_description_and_carries_its_cells():
-    description = " ".join(f"Ce projet vise l’objectif numéro {i} avec des partenaires et des moyens dédiés." for i in range(8))
-    text = f"Intro du tableau en une phrase complète.\n\nRégion Sud\nProjet Delta (collectivité)\nAlpha, Beta.\n{description}"
+    sentence = "Ce projet vise l’objectif numéro {} avec des partenaires et des moyens dédiés."
+    description = " ".join(sentence.format(i) for i in range(8))
+    cells = "Région Sud\nProjet Delta (collectivité)\nAlpha, Beta."
+    text = f"Intro du tableau en une phrase complète.\n\n{cells}\n{description}"
     doc = Document(name="t.txt", title="t", text=text)
     doc.units = find_units(doc)
     row = next(u for u in doc.units if u.kind == TABLE_ROW)
@@ -206,7 +209,7 @@ def test_a_long_row_is_cut_inside_its_description_and_carries_its_cells():
     passages = make_passages([doc], SplitParams(min_words=10, max_words=40, whole_words=50))
     inside = [p for p in passages if p.start < row.end and p.end > row.start]
     assert len(inside) >= 2
-    assert inside[0].start <= row.start and "Région Sud\nProjet Delta (collectivité)\nAlpha, Beta.\nCe projet" in inside[0].text
+    assert inside[0].start <= row.start and f"{cells}\nCe projet" in inside[0].text
     for p in inside[1:]:
         assert p.head == row.head and p.index_text().startswith(row.head) and "Région Sud" not in p.text
         assert p.text.startswith("Ce projet vise")
