@@ -342,13 +342,7 @@ def _units(para: list[Line]) -> list[_Unit]:
 
 def _carries_on(prev: str, nxt: str) -> bool:
     """Lines that can't start or end a unit: lowercase or "(" starts, "," or open-word ends."""
-    return (
-        nxt[:1].islower()
-        or nxt[:1] == "("
-        or prev.endswith(",")
-        or _last_word(prev) in OPEN_ENDINGS
-        or _unbalanced(prev)
-    )
+    return nxt[:1].islower() or nxt[:1] == "(" or prev.endswith(",") or _last_word(prev) in OPEN_ENDINGS
 
 
 def _starts_cell(prev: str, text: str, rest: list[Line], width: int) -> bool:
@@ -365,10 +359,6 @@ def _starts_cell(prev: str, text: str, rest: list[Line], width: int) -> bool:
         return True
     lone_end = len(text.split()) == 1 and text[-1] in SENTENCE_END  # "Paris." ends the cell above
     return width <= CELL_COLUMN and (text[:1].isupper() or text[:1].isdigit()) and not lone_end
-
-
-def _unbalanced(text: str) -> bool:
-    return text.count("(") > text.count(")")
 
 
 def _last_word(text: str) -> str:
