@@ -5,7 +5,13 @@ came out of a PDF is hard-wrapped, so lines are reflowed into paragraphs:
 a line that stops where the next word would still have fitted ends a unit
 (a table cell, a list line, a signature) and is kept as a line break, a
 line ending in a hyphen is glued to the next, private-use bullet glyphs
-become ``•``, and short unpunctuated paragraphs become section titles.
+become ``•``, and short unpunctuated paragraphs that are not clauses (no
+finite verb: « Les 12 autres projets … ont déjà permis de … » is a sentence)
+become section titles. Table cells are told apart from wrapped text: a short
+line after a sentence end, a person's name line, and capitalised lines in a
+column of cells each start a unit. A running page header (« Dossier de presse
+| … 23 ») ends the section it falls in and stands as a paragraph of its own.
+Structural units (rows, lists, names beside titles) are found by ``units``.
 
 The extracted-PDF ``.txt`` layout this handles: every line followed by an
 empty line, whitespace-only lines between paragraphs, and a page starting
@@ -21,16 +27,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import file_digest
-from .records import Document, Span
+from .records import BULLET, Document, Span
+from .units import find_units
+
+__all__ = ["BULLET", "CorpusError", "corpus_checksum", "corpus_files", "load_corpus", "load_document", "reflow"]
 
 EXTENSIONS = (".txt", ".md", ".pdf")
 SETTINGS_FILE = "corpus.toml"
-BULLET = "•"
 SENTENCE_END = ".!?…"
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _EMAIL = re.compile(r"\S@\S+\.[a-z]{2,}")
 _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+# A person's name alone on a line ("Bruno Le Maire", "Catherine Vautrin"): capitalised words.
+_PERSON = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -](?:[A-ZÀ-Ý][a-zà-ÿ]+|Le|La|De|Du|Da))+$")
+# A running page header left by the extraction: "Dossier de presse | France 2030 et l’IA  23".
+_RUNNING_HEADER = re.compile(r"^\S.{0,60}\s\|\s.{1,60}\s\d{1,3}$")
 
 # A line was ended on purpose (title, cell, list line) when the next line's
 # first word would still have fitted: the line plus that word is shorter than
@@ -39,6 +51,20 @@ _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FITS = 0.88
 # Title paragraphs: one unit, unpunctuated, at most this many words.
 TITLE_MAX_WORDS = 35
+# A paragraph whose widest line is at most this long is a column of table cells
+# (the dossier's prose lines run 80-90 characters, its cells at most 25).
+CELL_COLUMN = 32
+# After a sentence end, a line shorter than this share of the widest line is a
+# table cell ("Leakmited" after a description), not the next sentence wrapped
+# in a narrow column (those run at 0.75 and more of the width).
+CELL_SHARE = 0.5
+# Words that make a clause: a paragraph holding one is a sentence, not a title.
+FINITE_VERBS = frozenset(
+    "a ont est sont sera seront était étaient avait avaient fut peut peuvent doit doivent "
+    "permet permettent vise visent is are was were has have will".split()
+)
+# Leading units of a paragraph that make its running page header (a date line, then the header).
+HEADER_UNITS = 2
 # A line ending in one of these words goes on: no unit ends there.
 OPEN_ENDINGS = frozenset(
     "à au aux avec d’ d' de des du en et l’ l' la le les ou par pour sur dans un une "
@@ -294,7 +320,7 @@ def _units(para: list[Line]) -> list[_Unit]:
     """Split a paragraph into units: lines ending well short of the width stand alone."""
     width = max(len(line.text) for line in para)
     units: list[_Unit] = []
-    for line in para:
+    for k, line in enumerate(para):
         text, bullet = line.text, line.bullet
         if _PRIVATE_USE.match(text) and len(text) > 1:
             text, bullet = text[1:].lstrip(), True
@@ -305,7 +331,9 @@ def _units(para: list[Line]) -> list[_Unit]:
         prev = units[-1].pieces[-1].text
         if prev.endswith("-") and not prev.endswith(" -") and text[:1].isalnum():
             piece.glued = True
-        elif not _carries_on(prev, text) and _fits(prev, text, width):
+        elif not _carries_on(prev, text) and (
+            _fits(prev, text, width) or _starts_cell(prev, text, para[k + 1 :], width)
+        ):
             units.append(_Unit([piece]))
             continue
         units[-1].pieces.append(piece)
@@ -315,6 +343,22 @@ def _units(para: list[Line]) -> list[_Unit]:
 def _carries_on(prev: str, nxt: str) -> bool:
     """Lines that can't start or end a unit: lowercase or "(" starts, "," or open-word ends."""
     return nxt[:1].islower() or nxt[:1] == "(" or prev.endswith(",") or _last_word(prev) in OPEN_ENDINGS
+
+
+def _starts_cell(prev: str, text: str, rest: list[Line], width: int) -> bool:
+    """Is ``text`` a table cell or a name even though it didn't fit on ``prev``'s line?
+    A much shorter line after a sentence end ("…des pouvoirs publics." then "Leakmited"), a
+    person's name between two lines ("…des territoires" then "Catherine Vautrin"), or a
+    capitalised line in a column of cells ("Description du projet" then "Advizeo").
+    A short last line is the end of a wrapped sentence, so these need a line after."""
+    if not rest:
+        return False
+    if prev[-1] in SENTENCE_END and len(text) < CELL_SHARE * width:
+        return True
+    if _PERSON.match(text) and rest[0].text[:1].isupper():
+        return True
+    lone_end = len(text.split()) == 1 and text[-1] in SENTENCE_END  # "Paris." ends the cell above
+    return width <= CELL_COLUMN and (text[:1].isupper() or text[:1].isdigit()) and not lone_end
 
 
 def _last_word(text: str) -> str:
@@ -351,7 +395,16 @@ def _title_like(unit: _Unit) -> bool:
         and not text[0].islower()
         and _last_word(text) not in OPEN_ENDINGS
         and not _EMAIL.search(text)
+        and not any(w.lower() in FINITE_VERBS for w in text.split())
     )
+
+
+def _header_units(units: list[_Unit]) -> int:
+    """How many leading units of a paragraph are a running page header (0 if none)."""
+    for n in range(1, min(HEADER_UNITS, len(units)) + 1):
+        if _RUNNING_HEADER.match(units[n - 1].text):
+            return n
+    return 0
 
 
 def _body_like(unit: _Unit) -> bool:
@@ -402,15 +455,23 @@ def reflow(lines: list[Line], name: str) -> Document:
     paras = _paragraphs(lines)
     units_per_para = [_units(p) for p in paras]
     vocabulary = _hyphen_vocabulary(units_per_para)
+    blocks: list[tuple[list[_Unit], bool, bool]] = []  # (units, markdown heading, page header)
+    for para, units in zip(paras, units_per_para):
+        n_header = _header_units(units)
+        if n_header:
+            blocks.append((units[:n_header], False, True))
+            units = units[n_header:]
+        if units:
+            blocks.append((units, para[0].heading, False))
 
     out = _Builder()
     pages: list[tuple[int, int]] = []
-    titles: list[tuple[int, int, str]] = []  # (start, end, title) per title paragraph
-    for para, units in zip(paras, units_per_para):
+    titles: list[tuple[int, int, str]] = []  # (start, end, title) per title paragraph; "" for a page header
+    for units, heading, page_header in blocks:
         if out.length:
             out.add("\n\n")
         para_start = out.length
-        n_title = _title_units(units, para[0].heading)
+        n_title = len(units) if page_header else _title_units(units, heading)
         for i, unit in enumerate(units):
             if i:
                 out.add("\n")
@@ -418,12 +479,15 @@ def reflow(lines: list[Line], name: str) -> Document:
                 out.add(BULLET + " ")
             _emit_unit(out, unit, vocabulary, pages)
             if i + 1 == n_title:
-                titles.append((para_start, out.length, " ".join(out.text[para_start:out.length].split())))
+                title = "" if page_header else " ".join(out.text[para_start : out.length].split())
+                titles.append((para_start, out.length, title))
 
     text = out.text
     sections = _sections(titles, len(text))
     headings = [(start, end) for start, end, _ in titles]
-    return Document(name=name, title=name, text=text, pages=pages, sections=sections, headings=headings, spans=out.spans)
+    doc = Document(name=name, title=name, text=text, pages=pages, sections=sections, headings=headings, spans=out.spans)
+    doc.units = find_units(doc)
+    return doc
 
 
 def _emit_unit(out: _Builder, unit: _Unit, vocabulary: set[str], pages: list[tuple[int, int]]) -> None:
@@ -456,10 +520,11 @@ def _drop_hyphen(prev_word: str, head: str, vocabulary: set[str]) -> bool:
 
 
 def _sections(titles: list[tuple[int, int, str]], length: int) -> list[tuple[int, int, str]]:
-    """Consecutive title paragraphs make one heading; a section runs to the next heading."""
+    """Consecutive title paragraphs make one heading; a section runs to the next heading.
+    A page header (empty title) ends the section before it and starts an unnamed one."""
     merged: list[list] = []
     for start, end, title in titles:
-        if merged and start - merged[-1][1] <= 2:
+        if merged and start - merged[-1][1] <= 2 and title and merged[-1][2]:
             merged[-1][1] = end
             merged[-1][2] = f"{merged[-1][2]} — {title}"
         else:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+BULLET = "•"  # list items in clean text start with this and a space
+
+# Kinds of structural unit (see ``retrieval.units``).
+HEADING = "heading"  # a section title: context for what follows, never an answer alone
+PARAGRAPH = "paragraph"  # running text: may be cut between any two sentences
+LIST = "list"  # an introduction and its bullet items: cut only between items
+TABLE_ROW = "table_row"  # a row's cells and the description that refers to them
+TITLE_NAME = "title_name"  # a person's name and the job title beside it
+PAGE_HEADER = "page_header"  # a running header left in the text by the PDF extraction
 
 @dataclass(frozen=True)
 class Span:
@@ -15,6 +24,19 @@ class Span:
     length: int
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of ``Document.text`` that reads as one piece (a table row, a list, a heading, a name
+    with its title); passages never cut it except where its kind allows, and ``head`` (the row's cells,
+    the list's introduction, the name) is what a passage starting inside it needs to be understood."""
+
+    start: int
+    end: int
+    kind: str
+    head: str | None = None
+    body: int | None = None  # where a row's description or a list's first item starts
+
+
 @dataclass
 class Document:
     """One cleaned file of the corpus.
@@ -22,8 +44,9 @@ class Document:
     ``text`` is the clean text every offset refers to: paragraphs separated by
     a blank line, hard line breaks kept as ``\\n`` where the layout had them.
     ``pages`` holds ``(offset, page number)`` for each page start,
-    ``sections`` holds ``(start, end, title)`` for each section heading, and
-    ``spans`` maps clean text back to the source file.
+    ``sections`` holds ``(start, end, title)`` for each section heading (an
+    empty title ends a section without starting a named one), ``units`` the
+    structural units in order, and ``spans`` maps clean text back to the source file.
     """
 
     name: str
@@ -33,6 +56,7 @@ class Document:
     sections: list[tuple[int, int, str]] = field(default_factory=list)
     headings: list[tuple[int, int]] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         if not self.pages:
@@ -47,7 +71,14 @@ class Document:
             if start > offset:
                 break
             title = heading
-        return title
+        return title or None
+
+    def unit_at(self, offset: int) -> int | None:
+        """Index in ``units`` of the unit holding ``offset``, or None."""
+        i = bisect_right([u.start for u in self.units], offset) - 1
+        if i < 0 or offset >= self.units[i].end:
+            return None
+        return i
 
     def source_offset(self, offset: int) -> int | None:
         """Position in the source file of clean-text ``offset`` (None for joins the cleaner made)."""
@@ -70,6 +101,7 @@ class Sentence:
     page: int | None
     heading: bool = False
     bullet: bool = False
+    unit: int | None = None  # index into ``Document.units`` (None when the document has no units)
 
 
 @dataclass(frozen=True)
@@ -85,16 +117,19 @@ class Passage:
     end: int
     text: str
     sentences: tuple[Sentence, ...]
+    # The head of the unit this passage starts inside of (a table row's cells, a list's
+    # introduction), so the retrievers see what its first sentences refer to.
+    head: str | None = None
 
     @property
     def words(self) -> int:
         return len(self.text.split())
 
     def index_text(self) -> str:
-        """What the retrievers see: the section title gives context to every passage."""
-        if self.section and not self.text.startswith(self.section):
-            return f"{self.section}\n{self.text}"
-        return self.text
+        """What the retrievers see: the section title and the head of the unit the passage
+        starts inside of give context to its text (they are never quoted)."""
+        context = [c for c in (self.section, self.head) if c and not self.text.startswith(c)]
+        return "\n".join([*context, self.text])
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .corpus import BULLET
-from .records import Document, Sentence
+from .records import BULLET, Document, Sentence
 
 # Abbreviations after which a following capital does not start a sentence.
 ABBREVIATIONS = frozenset(
@@ -36,14 +35,15 @@ def split_sentences(doc: Document) -> list[Sentence]:
         if not line.strip():
             continue
         body = 2 if line.startswith(BULLET + " ") else 0
-        for s, e in _split_line(line, body):
+        for s, e in line_sentences(line, body):
             a, b = start + s, start + e
             heading = any(hs <= a < he for hs, he in doc.headings)
-            sentences.append(Sentence(a, b, doc.text[a:b], doc.page_at(a), heading, bullet=bool(body) and s == body))
+            bullet = bool(body) and s == body
+            sentences.append(Sentence(a, b, doc.text[a:b], doc.page_at(a), heading, bullet, doc.unit_at(a)))
     return sentences
 
 
-def _split_line(line: str, offset: int = 0) -> list[tuple[int, int]]:
+def line_sentences(line: str, offset: int = 0) -> list[tuple[int, int]]:
     """(start, end) of each sentence in one line of clean text, from ``offset``."""
     spans = []
     start = _skip_space(line, offset)

@@ -45,6 +45,81 @@ def test_title_lines_become_sections(dossier):
     assert not any(t.startswith(("Marina Ferrari", "Cabinet de", "Le projet")) for t in titles)
 
 
+# Every section title of the dossier, in order, read off the raw file: the chapter and
+# sub-chapter titles, each IA-cluster's name with its amount, the call titles.
+SECTION_TITLES = [
+    "560 M€ de France 2030 dédiés à la recherche, la formation initiale et continue en IA — "
+    "Faire de la France un champion mondial de la recherche en intelligence artificielle",
+    "Proposer et ouvrir aux chercheurs et aux entreprises du numérique l’une des machines de calcul les plus "
+    "puissantes de France : le supercalculateur Jean Zay",
+    "Soutenir l’émergence de pôles de formation de rang mondial dans le domaine de l’intelligence artificielle",
+    "Préserver et renforcer le rang de la recherche et de la formation de la France dans les principaux champs de "
+    "l’IA et construire de nouvelles niches d’excellence — 360 M€ de soutien public",
+    "PR[AI]RIE – PSAI (Université Paris Sciences et Lettres) – 75 M€",
+    "MIAI Cluster (Université Grenoble Alpes) – 70 M€",
+    "Hi! PARIS Cluster 2030 (Institut Polytechnique de Paris)–70 M€",
+    "PostGenAI@PARIS (Sorbonne université) – 35 M€",
+    "ENACT (Université de Lorraine) – 30 M€",
+    "DATAIA-Cluster (Université Paris Saclay) – 20 M€",
+    "ANITI IA Cluster (Université de Toulouse) – 20 M€",
+    "3IA Côte d’Azur 2030 (Université Côte d’Azur) – 20 M€",
+    "SequoIA (Université de Rennes) – 20 M€",
+    "Créer, transformer et adapter les formations en intelligence artificielle — 87 M€ pour 14 premiers lauréats "
+    "de l’appel à projets « Compétences et Métiers d’Avenir » dédiés à la massification du nombre de formés en IA "
+    "sur l’ensemble du territoire national",
+    "14 dispositifs de formation en IA pour 400 000 places à horizon 2030 — Près de 11 M€ accordés à deux nouveaux "
+    "projets de formation en intelligence artificielle, issus de la deuxième saison de CMA, désormais au fil de l’eau",
+    "",  # the running header « Dossier de presse | France 2030 et l’IA 23 » ends that section (p. 15)
+    "7 nouveaux lauréats de l’appel à projets « Communs numériques pour l’IA générative »",
+    "Un nouvel appel à projets « Accélérer l’usage de l’intelligence artificielle générative dans l’économie »",
+    "Lancement d’un programme sur l’évaluation des IA avancées et mise en place du Grand challenge sur l’IA d’usage général",
+    "Lancement d’un centre d’expertise européen en IA générative (ALT-EDIC)",
+    "8 nouveaux lauréats de l’appel à projets « IA embarquée »",
+    "8 nouveaux lauréats de la vague 2 de l’appel à projets « Démonstrateurs d’IA frugale pour la transition "
+    "écologique des territoires »",
+    "Un nouvel appel à projet « Renforcement de l’offre de services cloud » pour rapprocher les acteurs de l’IA et du Cloud",
+    "Plus de 200 entreprises françaises accompagnées pour implémenter l’IA dans leur appareil de production",
+    "Renforcer la résilience et l’autonomie technologique de la France et de l’Europe grâce à l’open source",
+    "France 2030 : soutenir l’innovation, l’industrialisation, la recherche et la formation",
+    "Retrouvez l’intégralité des mesures du plan France 2030 sur france2030.gouv.fr",
+]
+
+
+def test_every_section_title_is_a_real_title(dossier):
+    assert [title for _, _, title in dossier.sections] == SECTION_TITLES
+
+
+def test_a_sentence_set_as_a_lead_is_not_a_title(dossier):
+    """« Les 12 autres projets lauréats de la saison 1 ont déjà permis de proposer des formations… » is a
+    clause: it labelled p. 13 and, running on, the p. 15 list of AI axes."""
+    lead = dossier.text.index("Les 12 autres projets lauréats de la saison 1")
+    assert dossier.section_at(lead).startswith("14 dispositifs de formation en IA")
+    assert dossier.section_at(dossier.text.index("Parmi ces 12 lauréats")).startswith("14 dispositifs de formation en IA")
+    axes = dossier.text.index("la stratégie nationale en IA recouvre donc les axes suivants")
+    assert dossier.section_at(axes) is None
+    assert dossier.section_at(dossier.text.index("• IA frugale, avec le soutien")) is None
+    assert not any(hs <= lead < he for hs, he in dossier.headings)
+
+
+def test_a_clause_is_not_a_title_but_a_noun_phrase_is(tmp_path):
+    paragraphs = [
+        "Les projets retenus ont déjà permis de former des milliers de personnes",
+        "Le texte qui suit est un paragraphe ordinaire, avec sa ponctuation et assez de mots pour en être un.",
+        "Lancement d’un programme sur l’évaluation des IA avancées",
+        "Le programme est lancé cette année avec des partenaires nombreux et un budget annoncé.",
+    ]
+    path = tmp_path / "doc.txt"  # the extracted-PDF layout: an empty line after each line, " " between paragraphs
+    path.write_text("\n\n \n\n".join(paragraphs) + "\n\n", encoding="utf-8")
+    doc = load_document(path)
+    assert [title for _, _, title in doc.sections] == ["Lancement d’un programme sur l’évaluation des IA avancées"]
+
+
+def test_names_and_cells_are_split_from_the_lines_they_were_glued_to(dossier):
+    assert "\nMinistre de transition écologique et de la cohésion des territoires\nCatherine Vautrin\n" in dossier.text
+    assert "décisions des pouvoirs publics.\nLeakmited\nMission 90+" in dossier.text
+    assert "\nDescription du projet\nAdvizeo\nIA Eco Pilot (acteur émergent)\n" in dossier.text
+
+
 def test_line_end_hyphens_join_compounds_without_a_space(dossier):
     assert "(IA-clusters) a ainsi été lancé en 2023" in dossier.text
     assert "neuf IA-Cluster, pôles d’excellence" in dossier.text
