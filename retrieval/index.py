@@ -33,9 +33,9 @@ from .embedder import Embedder
 from .files import file_digest
 from .lexical import Lexical
 from .passages import SplitParams, make_passages
-from .records import Document, Passage, Sentence, Span
+from .records import Document, Passage, Sentence, Span, Unit
 
-FORMAT = 2  # bump when the files, the cleaning or the splitting change
+FORMAT = 3  # bump when the files, the cleaning or the splitting change
 # Past this many passages the dense index is HNSW (approximate) instead of
 # exact search: about 70 times this dossier.
 FLAT_MAX = 10_000
@@ -209,6 +209,7 @@ def _corpus_record(index: Index) -> dict:
                 "sections": d.sections,
                 "headings": d.headings,
                 "spans": [[s.start, s.source_start, s.length] for s in d.spans],
+                "units": [[u.start, u.end, u.kind, u.head, u.body] for u in d.units],
             }
             for d in index.documents
         ],
@@ -218,7 +219,8 @@ def _corpus_record(index: Index) -> dict:
                 "document": p.document,
                 "page": p.page,
                 "section": p.section,
-                "sentences": [[s.start, s.end, s.page, s.heading, s.bullet] for s in p.sentences],
+                "head": p.head,
+                "sentences": [[s.start, s.end, s.page, s.heading, s.bullet, s.unit] for s in p.sentences],
             }
             for p in index.passages
         ],
@@ -374,12 +376,13 @@ def _document(d: dict) -> Document:
         sections=[tuple(s) for s in d["sections"]],
         headings=[tuple(h) for h in d["headings"]],
         spans=[Span(*s) for s in d["spans"]],
+        units=[Unit(*u) for u in d["units"]],
     )
 
 
 def _passage(p: dict, doc: Document) -> Passage:
     sentences = tuple(
-        Sentence(a, b, doc.text[a:b], page, heading, bullet) for a, b, page, heading, bullet in p["sentences"]
+        Sentence(a, b, doc.text[a:b], page, heading, bullet, unit) for a, b, page, heading, bullet, unit in p["sentences"]
     )
     start, end = sentences[0].start, sentences[-1].end
     return Passage(
@@ -388,6 +391,7 @@ def _passage(p: dict, doc: Document) -> Passage:
         title=doc.title,
         page=p["page"],
         section=p["section"],
+        head=p["head"],
         start=start,
         end=end,
         text=doc.text[start:end],
