@@ -25,7 +25,7 @@ from . import scoring
 from .asked import asked, carries
 from .index import Index
 from .lexical import analyze
-from .records import Answer, Citation, Hit, Passage, Sentence
+from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
 from .text import language
 
@@ -132,6 +132,30 @@ def context_after(passage: Passage, i: int) -> list[int]:
     return []
 
 
+def reach(passage: Passage, i: int, units: list[Unit]) -> tuple[list[int], list[int]]:
+    """The sentences quoted before and after sentence ``i`` so that it can be read alone.
+
+    Inside a table row, a description sentence brings the row's cells (the
+    project's name, carrier, partners) and a cell brings the rest of its row
+    up to the first sentence of the description; a name and the title beside
+    it come together. Elsewhere, the layout rules of ``context_before`` and
+    ``context_after``.
+    """
+    unit_id = passage.sentences[i].unit
+    unit = units[unit_id] if unit_id is not None and unit_id < len(units) else None
+    if unit is not None and unit.kind in (TABLE_ROW, TITLE_NAME):
+        same = [j for j, s in enumerate(passage.sentences) if s.unit == unit_id]
+        if unit.kind == TITLE_NAME:
+            return [j for j in same if j < i], [j for j in same if j > i]
+        body = unit.body if unit.body is not None else unit.end
+        cells = [j for j in same if passage.sentences[j].start < body]
+        described = [j for j in same if passage.sentences[j].start >= body]
+        if passage.sentences[i].start >= body:
+            return [j for j in cells if j < i], []
+        return [j for j in cells if j < i], [j for j in cells if j > i] + described[:1]
+    return context_before(passage, i), context_after(passage, i)
+
+
 @lru_cache(maxsize=65536)
 def _terms(text: str) -> frozenset[str]:
     """A sentence's index terms, computed once per sentence text."""
@@ -153,21 +177,22 @@ def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams
     out: list[Candidate] = []
     for hit in top:
         passage = hit.passage
-        section_terms = _terms(passage.section or "")
+        section_terms = _terms(f"{passage.section or ''} {passage.head or ''}")
+        units = index.document(passage.document).units
         for i, sentence in enumerate(passage.sentences):
             key = (passage.document, sentence.start)
             if key in seen:
                 continue
             seen.add(key)
-            before, after = context_before(passage, i), context_after(passage, i)
+            before, after = reach(passage, i, units)
             terms = set(_terms(sentence.text))
             for j in before:
                 terms.update(_terms(passage.sentences[j].text))
             lexical = index.lexical.coverage(query.terms, terms)
             section = index.lexical.coverage(query.terms, terms | section_terms)
             context = index.lexical.coverage(list(query.context_terms), terms | section_terms) if query.context_terms else 0.0
-            reach = " ".join(passage.sentences[j].text for j in (*before, i, *after))
-            typed = carries(want, reach)
+            quoted = " ".join(passage.sentences[j].text for j in (*before, i, *after))
+            typed = carries(want, quoted)
             dense = float(index.sentence_vector(passage, sentence) @ query.vector)
             features = scoring.features(
                 dense_sentence=dense,
@@ -182,7 +207,7 @@ def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams
                 carries_type=typed,
                 heading=sentence.heading,
                 short=_is_short_line(passage, i),
-                words=len(reach.split()),
+                words=len(quoted.split()),
                 english=english,
             )
             out.append(Candidate(passage, i, features))
@@ -204,8 +229,9 @@ def missing(query: Query, best: Candidate, index: Index) -> float:
     sentence, the lines it leans on and its section title don't hold: "population" in
     "Quelle est la population de Villers-Cotterêts ?" when the sentence only names the town."""
     p, i = best.passage, best.position
-    terms = set(_terms(p.section or ""))
-    for j in (*context_before(p, i), i, *context_after(p, i)):
+    terms = set(_terms(f"{p.section or ''} {p.head or ''}"))
+    before, after = reach(p, i, index.document(p.document).units)
+    for j in (*before, i, *after):
         terms |= _terms(p.sentences[j].text)
     unique = set(query.terms)
     total = sum(index.lexical.idf(t) for t in unique)
@@ -218,7 +244,9 @@ def named_terms(question: str) -> set[str]:
     return {t for name in names for t in analyze(name)}
 
 
-def select(ranked: list[Candidate], params: AnswerParams, many: bool = False) -> list[tuple[Passage, int]]:
+def select(
+    ranked: list[Candidate], params: AnswerParams, index: Index, many: bool = False
+) -> list[tuple[Passage, int]]:
     """(passage, position) of every sentence to quote: the best, a close runner-up, their context.
 
     The first quote is the answer; a runner-up is added only when the ranker
@@ -248,7 +276,8 @@ def select(ranked: list[Candidate], params: AnswerParams, many: bool = False) ->
     out: list[tuple[Passage, int]] = []
     seen: set[tuple[str, int]] = set()
     for passage, i in picked:
-        for j in (*context_before(passage, i), i, *context_after(passage, i)):
+        before, after = reach(passage, i, index.document(passage.document).units)
+        for j in (*before, i, *after):
             key = (passage.document, passage.sentences[j].start)
             if key not in seen:
                 seen.add(key)
@@ -320,7 +349,7 @@ def compose(
     ordered = rerank(hits, judged.ranked)
     if judged.confidence == "none":
         return Answer(question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none")
-    citations = _cite(select(judged.ranked, params, asked(question).many), index)
+    citations = _cite(select(judged.ranked, params, index, asked(question).many), index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"

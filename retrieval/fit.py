@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import scoring
-from .answer import candidates, missing, named_terms
+from .answer import candidates, missing, named_terms, reach
 from .pipeline import Assistant
 from .questions import Item
 from .text import language, normalize_space
@@ -55,7 +55,7 @@ def collect(assistant: Assistant, items: list[Item]) -> list[Sample]:
         query, hits = assistant.retrieve(item.question, previous=previous)
         found = candidates(query, hits, assistant.index, assistant.answer_params)
         answers = [normalize_space(a).lower() for a in item.answers]
-        positive = np.array([_holds(c, answers) for c in found], dtype=bool)
+        positive = np.array([_holds(c, answers, assistant.index) for c in found], dtype=bool)
         matrix = np.array([c.features for c in found]) if found else np.zeros((0, len(scoring.FEATURES)))
         samples.append(
             Sample(
@@ -71,12 +71,11 @@ def collect(assistant: Assistant, items: list[Item]) -> list[Sample]:
     return samples
 
 
-def _holds(candidate, answers: list[str]) -> bool:
-    from .answer import context_after, context_before
-
+def _holds(candidate, answers: list[str], index) -> bool:
+    """The candidate, with what is quoted around it, holds a gold span."""
     p, i = candidate.passage, candidate.position
-    reach = " ".join(p.sentences[j].text for j in (*context_before(p, i), i, *context_after(p, i)))
-    text = normalize_space(reach).lower()
+    before, after = reach(p, i, index.document(p.document).units)
+    text = normalize_space(" ".join(p.sentences[j].text for j in (*before, i, *after))).lower()
     return any(a in text for a in answers)
 
 
