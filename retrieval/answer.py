@@ -168,6 +168,8 @@ def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams
     A sentence shared by two passages counts once, in the better-ranked one.
     """
     want = asked(query.question or query.text)
+    if not want.typed and query.context_terms:  # "Et Hi! PARIS ?" after "Quel montant reçoit …"
+        want = asked(query.text)
     known = 1.0 - index.lexical.unknown_share(query.terms)
     english = language(query.question or query.text) == "en"
     top = hits[: params.passages]

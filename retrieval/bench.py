@@ -128,7 +128,7 @@ def synthetic_index(base: Index, copies: int, seed: int = 0) -> Index:
     manifest = dict(base.manifest, dense={"type": type(dense_index).__name__, "ntotal": int(dense_index.ntotal)})
     manifest["counts"] = dict(base.manifest["counts"], passages=len(passages), documents=len(documents))
     manifest["index_build_s"] = seconds
-    return Index(documents, passages, dense_index, base.sentence_vectors, rows, lexical, manifest)
+    return Index(documents, passages, dense_index, base.sentence_vectors, rows, lexical, base.vocabulary, manifest)
 
 
 def scale_run(assistant: Assistant, questions: list[str], factors: tuple[int, ...], repeats: int, texts_per_s: float) -> list[dict]:

@@ -33,15 +33,16 @@ from .embedder import Embedder
 from .files import file_digest
 from .lexical import Lexical
 from .passages import SplitParams, make_passages
+from .crosslingual import VECTORS_FILE, WORDS_FILE, Vocabulary
 from .records import Document, Passage, Sentence, Span, Unit
 
-FORMAT = 3  # bump when the files, the cleaning or the splitting change
+FORMAT = 4  # bump when the files, the cleaning or the splitting change
 # Past this many passages the dense index is HNSW (approximate) instead of
 # exact search: about 70 times this dossier.
 FLAT_MAX = 10_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
 PROBE_MIN_COSINE = 0.999
-FILES = ("corpus.json", "dense.faiss", "sentences.npy", "lexicon.json", "bm25")
+FILES = ("corpus.json", "dense.faiss", "sentences.npy", "lexicon.json", "bm25", WORDS_FILE, VECTORS_FILE)
 
 
 class IndexProblem(Exception):
@@ -64,6 +65,7 @@ class Index:
     sentence_vectors: np.ndarray
     sentence_rows: dict[tuple[str, int], int]
     lexical: Lexical
+    vocabulary: Vocabulary
     manifest: dict
     folder: Path | None = None
 
@@ -108,6 +110,7 @@ def build(
     sentence_vectors = (vectors[n : n + m] + vectors[n + m :]) / 2
     dense = _dense_index(passage_vectors)
     lexical = Lexical.build([p.index_text() for p in passages])
+    vocabulary = Vocabulary.build(documents, embedder.queries)
     manifest = {
         "format": FORMAT,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -123,7 +126,7 @@ def build(
         "versions": _versions(),
     }
     rows = {key: i for i, key in enumerate(sentences)}
-    return Index(documents, passages, dense, sentence_vectors, rows, lexical, manifest)
+    return Index(documents, passages, dense, sentence_vectors, rows, lexical, vocabulary, manifest)
 
 
 def _unique_sentences(passages: list[Passage]) -> dict[tuple[str, int], tuple[str | None, Sentence]]:
@@ -181,6 +184,7 @@ def save(index: Index, index_dir: Path) -> Path:
         faiss.write_index(index.dense, str(tmp / "dense.faiss"))
         np.save(tmp / "sentences.npy", index.sentence_vectors)
         index.lexical.save(tmp)
+        index.vocabulary.save(tmp)
         manifest = dict(index.manifest, files=_checksums(tmp))
         _write_json(tmp / "manifest.json", manifest)
         _fsync_tree(tmp)
@@ -355,6 +359,7 @@ def load(folder: Path, manifest: dict | None = None) -> Index:
             dense.hnsw.efSearch = HNSW_EF_SEARCH
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
         lexical = Lexical.load(folder)
+        vocabulary = Vocabulary.load(folder)
     except IndexCorrupt:
         raise
     except Exception as exc:  # any decoding failure of a checksummed file means corruption
@@ -364,7 +369,9 @@ def load(folder: Path, manifest: dict | None = None) -> Index:
         raise IndexCorrupt(f"{folder}: {dense.ntotal} vectors of size {dense.d} for {len(passages)} passages of size {dim}")
     if sentence_vectors.shape != (len(rows), dim) or lexical.n_docs != len(passages):
         raise IndexCorrupt(f"{folder}: sentence vectors or BM25 index don't match the passages")
-    return Index(documents, passages, dense, sentence_vectors, rows, lexical, manifest, folder)
+    if vocabulary.vectors.shape[1:] not in ((dim,), (0,)):
+        raise IndexCorrupt(f"{folder}: vocabulary vectors don't match the model's size {dim}")
+    return Index(documents, passages, dense, sentence_vectors, rows, lexical, vocabulary, manifest, folder)
 
 
 def _document(d: dict) -> Document:

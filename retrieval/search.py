@@ -14,10 +14,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from .crosslingual import WordVectors, content_words
 from .embedder import Embedder
 from .index import Index
 from .lexical import analyze
 from .records import Hit
+from .text import language
 
 RRF_K = 60
 CANDIDATES = 50  # how deep each retriever's list goes into the fusion
@@ -49,11 +51,17 @@ class Searcher:
         self.embedder = embedder
         # Questions come back (examples, retries, batch files): embed each once.
         self.vector = lru_cache(maxsize=512)(self._embed)
+        self.words = WordVectors(embedder.queries)
 
     def encode(self, text: str, context: str | None = None) -> Query:
-        """The query for ``text``, searched together with ``context`` when given."""
+        """The query for ``text``, searched together with ``context`` when given; an English
+        question's words also bring the dossier's French words nearest to them."""
         full = f"{context} {text}" if context else text
-        return Query(full, self.vector(full), analyze(text), tuple(analyze(context or "")), text)
+        terms = analyze(text)
+        if language(text) == "en":
+            words = content_words(text)
+            terms = list(dict.fromkeys([*terms, *self.index.vocabulary.terms(self.words(words))]))
+        return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)
 
     def _embed(self, text: str) -> np.ndarray:
         vector = self.embedder.queries([text])[0]
