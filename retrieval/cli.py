@@ -274,3 +274,8 @@ COMMANDS = {
     "eval": cmd_eval,
     "bench": cmd_bench,
 }
+
+
+def chat_parser(description: str) -> argparse.ArgumentParser:
+    """The chat's parser (app.py): the flags every command takes, and the same one-line usage errors."""
+    return _Parser(prog="app.py", description=description, parents=[_common()])

@@ -163,20 +163,49 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def page(server):
-    """Debian's Chromium, driven by Playwright, on the running app."""
+def browser():
+    """Debian's Chromium, driven by Playwright, once per run."""
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_path()
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 900})
-        dialogs: list[str] = []
-        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        pg.dialogs = dialogs  # type: ignore[attr-defined]
-        pg.goto(server.url, wait_until="load")
-        pg.wait_for_selector("#question textarea", timeout=60_000)
-        yield pg
-        browser.close()
+        running = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
+        yield running
+        running.close()
+
+
+def open_page(browser, url: str, width: int = 1400, height: int = 900, **context):
+    """A new browser context on `url`, once the question box is there; dialogs are recorded and dismissed."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **context)
+    pg = ctx.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs  # type: ignore[attr-defined]
+    pg.goto(url, wait_until="load")
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    return pg
+
+
+@pytest.fixture(scope="session")
+def page(server, browser):
+    """One desktop page on the running app, shared by the browser tests that only add to its conversation."""
+    pg = open_page(browser, server.url)
+    yield pg
+    pg.context.close()
+
+
+@pytest.fixture
+def new_page(server, browser):
+    """A factory of fresh pages (own conversation, viewport, colour scheme); closed after the test."""
+    opened = []
+
+    def make(path: str = "", **options):
+        pg = open_page(browser, server.url + path, **options)
+        opened.append(pg)
+        return pg
+
+    yield make
+    for pg in opened:
+        pg.context.close()
 
 
 def ask_in_page(pg, question: str) -> None:
