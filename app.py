@@ -95,6 +95,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_warning(host: str) -> str | None:
+    """What binding to a non-loopback address exposes, or None for loopback."""
+    if is_loopback(host):
+        return None
+    return (
+        f"listening on {host}: anyone who can reach this machine on the network can use the chat and its API "
+        "(there is no login)"
+    )
+
+
 class Chat:
     """The assistant behind the page and the API; one model and index for every session.
 
@@ -303,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     # No usage statistics or version checks leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
+    if warning := host_warning(args.host):
+        print(f"app: warning: {warning}", file=sys.stderr, flush=True)
     try:
         settings = Settings().with_(
             corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
@@ -321,13 +332,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return Assistant(settings, progress=not quiet, log=log)
 
-    if not is_loopback(args.host):
-        print(
-            f"app: warning: listening on {args.host}: anyone who can reach this machine on the network can use "
-            "the chat and its API (there is no login)",
-            file=sys.stderr,
-            flush=True,
-        )
     from starlette.middleware import Middleware
 
     chat = Chat(load)
@@ -352,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     json_tool_results(demo)
     chat.start()
     try:
+        while not chat.ready.wait(1.0) and not chat.failed.is_set():
+            pass
+        if chat.ready.is_set():
+            log(f"ready to answer on {demo.local_url}")
         while not chat.failed.wait(1.0):
             pass
     except KeyboardInterrupt:

@@ -86,8 +86,12 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None) -> Server:
-    """Start `python app.py` on a free loopback port; return once the page answers."""
+READY = "app: ready to answer"  # what app.py logs once the model and the index are loaded
+
+
+def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None, ready: bool = True) -> Server:
+    """Start `python app.py` on a free loopback port; return once the page answers (and, with `ready`,
+    once the chat answers questions: the page is served while the model and index load)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -107,8 +111,9 @@ def start_app(settings, *extra: str, env: dict | None = None, log: Path | None =
             raise RuntimeError(f"app exited: {server.output()[-2000:]}")
         try:
             with urllib.request.urlopen(server.url, timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and (not ready or READY in server.output()):
                     return server
+                time.sleep(0.5)
         except OSError:
             time.sleep(0.5)
     proc.kill()
