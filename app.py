@@ -198,9 +198,10 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         return to_json(answer)
 
     def poll():
+        """Each page asks on load, then every STATUS_POLL_S while the index is built: the notice shows only then."""
         if chat.ready.is_set():
-            return gr.update(value="", visible=False), gr.Timer(active=False)
-        return gr.skip(), gr.skip()
+            return gr.update(visible=False), gr.Timer(active=False)
+        return gr.update(visible=True), gr.Timer(active=True)
 
     chat_js = (WEB / "chat.js").read_text(encoding="utf-8")
     chat_js = chat_js.replace("__COPY__", json.dumps(PAGE["copy"])).replace("__COPIED__", json.dumps(PAGE["copied"]))
@@ -211,12 +212,7 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             "<em>Ask in French or English; answers quote the dossier word for word.</em></p>",
             elem_id="intro",
         )
-        building = not chat.ready.is_set()
-        status = gr.HTML(
-            f'<p class="building" role="status">{esc(PAGE["building"])}</p>' if building else "",
-            elem_id="status",
-            visible=building,
-        )
+        status = gr.HTML(f'<p class="building" role="status">{esc(PAGE["building"])}</p>', elem_id="status", visible=False)
         turns = gr.State([])
         previous = gr.State(None)
         with gr.Row():
@@ -241,9 +237,9 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         )
         reset.click(new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private")
         download.click(None, None, None, js="() => window.dossierDownload()", api_visibility="private")
-        if building:
-            timer = gr.Timer(STATUS_POLL_S)
-            timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
+        timer = gr.Timer(STATUS_POLL_S, active=False)
+        timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
+        demo.load(poll, None, [status, timer], queue=False, api_visibility="private")
         gr.api(ask, api_name="ask")
     return demo
 

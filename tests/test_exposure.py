@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, start_app, stop_app
+from .conftest import READY, ROOT, start_app, stop_app
 
 GUARD = Path(__file__).resolve().parent / "netguard"
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -235,17 +235,21 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
     assert "360 M€" in payload["answer"] and payload["citations"][0]["n"] == 1
 
 
-def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_corpus, tmp_path):
+def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_corpus, tmp_path, browser):
     from gradio_client import Client
 
     from retrieval.config import Settings
 
+    from .conftest import ask_in_page, open_page
+
     fresh = Settings().with_(corpus_dir=tiny_corpus, index_dir=tmp_path / "no-index-yet")
     running = start_app(fresh, ready=False)
     try:
-        with urllib.request.urlopen(running.url + "config", timeout=30) as response:
-            config = response.read().decode()
-        assert "en cours de construction" in config
+        assert READY not in running.output()
+        pg = open_page(browser, running.url)
+        notice = pg.locator("#status .building")
+        notice.wait_for(timeout=30_000)
+        assert "en cours de construction" in notice.inner_text()
         client = Client(running.url, verbose=False)
         deadline = time.time() + 600
         while True:
@@ -257,6 +261,10 @@ def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_c
                 assert time.time() < deadline, "the index was never ready"
                 time.sleep(2)
         assert "12 M€" in result["answer"]
+        notice.wait_for(state="hidden", timeout=30_000)  # the page updates itself
+        ask_in_page(pg, "Quand ouvrira la ligne de tramway ?")
+        assert "2027" in pg.inner_text("#chatbot")
+        pg.context.close()
     finally:
         output = stop_app(running)
     assert "Traceback" not in output
