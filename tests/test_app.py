@@ -23,6 +23,9 @@ def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
     assert any(c["quote"].split()[0] in dossier for c in result["citations"])
     assert list(result) == ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
     assert len(result["passages"]) == 10
+    # sources numbered 1, 2, 3… in order of first use, only those cited
+    first_use = list(dict.fromkeys(c["n"] for c in result["citations"]))
+    assert first_use == list(range(1, len(first_use) + 1))
 
 
 def test_an_unanswerable_question_abstains(client):

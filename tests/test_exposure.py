@@ -225,7 +225,10 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
                 result = await session.call_tool(tools[0].name, {"question": "Combien d'argent reçoivent les IA clusters ?"})
                 return tools, result
 
-    tools, result = asyncio.run(asyncio.wait_for(call(), 120))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's may be running in this thread
+        tools, result = pool.submit(lambda: asyncio.run(asyncio.wait_for(call(), 120))).result()
     assert len(tools) == 1
     tool = tools[0]
     for text in [tool.description, *(p.get("description", "") for p in tool.inputSchema["properties"].values())]:
