@@ -215,10 +215,10 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
     import asyncio
 
     from mcp import ClientSession
-    from mcp.client.streamable_http import streamablehttp_client
+    from mcp.client.streamable_http import streamable_http_client
 
     async def call():
-        async with streamablehttp_client(small_server.url + "gradio_api/mcp/") as (read, write, _):
+        async with streamable_http_client(small_server.url + "gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 tools = (await session.list_tools()).tools
