@@ -121,13 +121,6 @@ class Chat:
         self.error: str | None = None
         self._lock = threading.Lock()  # the tokenizer is not safe to share between threads
 
-    @classmethod
-    def of(cls, assistant) -> Chat:
-        """A chat over an assistant already loaded."""
-        chat = cls(lambda: assistant)
-        chat._open()
-        return chat
-
     def start(self) -> None:
         threading.Thread(target=self._open, name="load-assistant", daemon=True).start()
 

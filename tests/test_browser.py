@@ -194,26 +194,28 @@ def test_keyboard_and_screen_reader(new_page):
     assert pg.evaluate("document.activeElement.closest('#sources') !== null")
 
 
+EFFECTIVE_COLOURS = """e => { const color = getComputedStyle(e).color; let b = e;
+    while (b && getComputedStyle(b).backgroundColor === 'rgba(0, 0, 0, 0)') b = b.parentElement;
+    return [color, b ? getComputedStyle(b).backgroundColor : 'rgb(255, 255, 255)']; }"""
+READ_TEXT = ["#sources mark", "#sources .around", "#sources summary", "#chatbot .message.bot", "#chatbot .message.user",
+             "#chatbot ul.where", "#chatbot button.cite"]
+
+
+def _check_contrast(pg) -> None:
+    for selector in READ_TEXT:
+        fg, bg = pg.locator(selector).first.evaluate(EFFECTIVE_COLOURS)
+        assert contrast(fg, bg) >= WCAG_AA, (selector, fg, bg)
+
+
 def test_dark_mode_is_readable_and_its_highlight_passes_wcag_aa(new_page):
     pg = new_page("?__theme=dark")
     ask_in_page(pg, CLUSTERS)
-    mark = pg.locator("#sources mark").first
-    fg, bg = mark.evaluate("m => [getComputedStyle(m).color, getComputedStyle(m).backgroundColor]")
-    assert contrast(fg, bg) >= WCAG_AA, (fg, bg)
-    body_fg, body_bg = pg.evaluate(
-        "(() => { const b = document.querySelector('#chatbot .message.bot'); const s = getComputedStyle(b);"
-        " let e = b; while (getComputedStyle(e).backgroundColor === 'rgba(0, 0, 0, 0)') e = e.parentElement;"
-        " return [s.color, getComputedStyle(e).backgroundColor]; })()"
-    )
-    assert contrast(body_fg, body_bg) >= WCAG_AA, (body_fg, body_bg)
+    assert pg.evaluate("document.querySelector('.dark') !== null")
+    _check_contrast(pg)  # the highlight first, then the text around it, the messages and the source lines
     pg.screenshot(path=str(ROOT / "docs" / "screenshot-dark.png"))
-    # and the light page's highlight too
     light = new_page()
     ask_in_page(light, CLUSTERS)
-    fg, bg = light.locator("#sources mark").first.evaluate(
-        "m => [getComputedStyle(m).color, getComputedStyle(m).backgroundColor]"
-    )
-    assert contrast(fg, bg) >= WCAG_AA, (fg, bg)
+    _check_contrast(light)
 
 
 def test_the_page_uses_the_shipped_font_and_no_font_cdn(new_page):
