@@ -77,7 +77,8 @@ def test_only_the_documented_ask_endpoint_is_public(client):
 
 
 def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):
-    assert page.get_by_text("Combien d'argent reçoivent les IA clusters ?").first.is_visible()  # an example
+    example = page.get_by_text("Combien d'argent reçoivent les IA clusters ?").filter(visible=True).first
+    example.wait_for(state="visible", timeout=30_000)  # an example
     ask_in_page(page, "Combien d'argent reçoivent les IA clusters ?")
     page.wait_for_selector("#sources mark")
     chat = page.inner_text("#chatbot")
