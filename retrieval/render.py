@@ -4,10 +4,44 @@ from __future__ import annotations
 
 from .records import Answer, Citation, Hit, Passage
 
+# Every word the CLI, the chat and the exports show around the dossier's quotes, per answer language.
 LABELS = {
-    "fr": {"sources": "Sources", "related": "Passages les plus proches", "page": "p."},
-    "en": {"sources": "Sources", "related": "Closest passages", "page": "p."},
+    "fr": {
+        "sources": "Sources",
+        "related": "Passages les plus proches",
+        "page": "p.",
+        "page_long": "page",
+        "section": "section",
+        "passage": "passage",
+        "question": "Question",
+        "answer_n": "Réponse",
+        "closest": "Le dossier ne le dit pas exactement. Voici ce qui s’en approche le plus :",
+        "closest_sources": "Ce qui s’en approche le plus",
+        "empty": "Les sources des réponses s’afficheront ici.",
+        "cut": "Question coupée",
+        "searched": "Recherché avec la question précédente",
+    },
+    "en": {
+        "sources": "Sources",
+        "related": "Closest passages",
+        "page": "p.",
+        "page_long": "page",
+        "section": "section",
+        "passage": "passage",
+        "question": "Question",
+        "answer_n": "Answer",
+        "closest": "The dossier does not say it exactly. The closest it comes:",
+        "closest_sources": "The closest the dossier comes",
+        "empty": "The sources of each answer show here.",
+        "cut": "Question cut",
+        "searched": "Searched together with the previous question",
+    },
 }
+
+
+def labels_for(language: str) -> dict[str, str]:
+    """The labels of an answer's language, French for any other."""
+    return LABELS.get(language, LABELS["fr"])
 
 
 def short_id(passage_id: str) -> str:
@@ -101,3 +135,47 @@ def hits_text(hits: list[Hit]) -> str:
         lines.append(f"{h.rank:>2}. {source_line(h.passage, h.passage.page)}  [{h.score:.4f}; {', '.join(ranks)}]")
         lines.append(f"    {shorten(h.passage.text, 200)}")
     return "\n".join(lines)
+
+
+def cited_sources(citations: list[Citation]) -> list[Citation]:
+    """The first citation of each source number, in order of first use (sources are numbered that way)."""
+    seen: set[int] = set()
+    return [c for c in citations if not (c.n in seen or seen.add(c.n))]
+
+
+def source_markdown(c: Citation, lang: str = "fr") -> str:
+    """One numbered source in full: document title and file, page, whole section title, passage id."""
+    labels = labels_for(lang)
+    parts = [f"{c.passage.title} ({c.passage.document})"]
+    if c.page is not None:
+        parts.append(f"{labels['page']} {c.page}")
+    if c.passage.section:
+        parts.append(f"{labels['section']} « {' '.join(c.passage.section.split())} »")
+    parts.append(f"{labels['passage']} {c.passage.passage_id}")
+    return f"[{c.n}] " + ", ".join(parts)
+
+
+def to_markdown(answer: Answer) -> str:
+    """The question and its answer as Markdown, for the chat's copy button and export.
+
+    Quotes are copied verbatim (the dossier's own line breaks included), each in its
+    own paragraph with its [n]; the numbered sources follow. Nothing is escaped: the
+    text is for a person or an editor, and a quote must stay a substring of the dossier.
+    """
+    labels = labels_for(answer.language)
+    colon = " :" if answer.language != "en" else ":"
+    lines = [f"**{labels['question']}{colon}** {answer.question}", ""]
+    if answer.notice:
+        lines += [f"*{labels['cut']}{colon} {answer.notice}*", ""]
+    if answer.abstained:
+        lines += [answer.text, "", f"{labels['related']}{colon}", ""]
+        lines += [f"- {source_line(h.passage, h.passage.page, answer.language if answer.language in LABELS else 'fr')}"
+                  for h in answer.hits[:3]]
+        return "\n".join(lines) + "\n"
+    if answer.confidence == "low":
+        lines += [f"*{labels['closest']}*", ""]
+    for c in answer.citations:
+        lines += [f"« {c.quote} » [{c.n}]", ""]
+    lines += [f"{labels['sources']}{colon}", ""]
+    lines += [f"- {source_markdown(c, answer.language)}" for c in cited_sources(answer.citations)]
+    return "\n".join(lines) + "\n"

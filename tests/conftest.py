@@ -86,8 +86,12 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None) -> Server:
-    """Start `python app.py` on a free loopback port; return once the page answers."""
+READY = "app: ready to answer"  # what app.py logs once the model and the index are loaded
+
+
+def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None, ready: bool = True) -> Server:
+    """Start `python app.py` on a free loopback port; return once the page answers (and, with `ready`,
+    once the chat answers questions: the page is served while the model and index load)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -107,8 +111,9 @@ def start_app(settings, *extra: str, env: dict | None = None, log: Path | None =
             raise RuntimeError(f"app exited: {server.output()[-2000:]}")
         try:
             with urllib.request.urlopen(server.url, timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and (not ready or READY in server.output()):
                     return server
+                time.sleep(0.5)
         except OSError:
             time.sleep(0.5)
     proc.kill()
@@ -163,20 +168,49 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def page(server):
-    """Debian's Chromium, driven by Playwright, on the running app."""
+def browser():
+    """Debian's Chromium, driven by Playwright, once per run."""
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_path()
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 900})
-        dialogs: list[str] = []
-        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        pg.dialogs = dialogs  # type: ignore[attr-defined]
-        pg.goto(server.url, wait_until="load")
-        pg.wait_for_selector("#question textarea", timeout=60_000)
-        yield pg
-        browser.close()
+        running = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS, headless=True)
+        yield running
+        running.close()
+
+
+def open_page(browser, url: str, width: int = 1400, height: int = 900, **context):
+    """A new browser context on `url`, once the question box is there; dialogs are recorded and dismissed."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **context)
+    pg = ctx.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs  # type: ignore[attr-defined]
+    pg.goto(url, wait_until="load")
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    return pg
+
+
+@pytest.fixture(scope="session")
+def page(server, browser):
+    """One desktop page on the running app, shared by the browser tests that only add to its conversation."""
+    pg = open_page(browser, server.url)
+    yield pg
+    pg.context.close()
+
+
+@pytest.fixture
+def new_page(server, browser):
+    """A factory of fresh pages (own conversation, viewport, colour scheme); closed after the test."""
+    opened = []
+
+    def make(path: str = "", **options):
+        pg = open_page(browser, server.url + path, **options)
+        opened.append(pg)
+        return pg
+
+    yield make
+    for pg in opened:
+        pg.context.close()
 
 
 def ask_in_page(pg, question: str) -> None:

@@ -21,8 +21,11 @@ def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
     for c in result["citations"]:
         assert c["quote"] in clean and isinstance(c["page"], int)
     assert any(c["quote"].split()[0] in dossier for c in result["citations"])
-    assert list(result) == ["question", "answer", "abstained", "citations", "passages", "timings_ms"]
+    assert list(result) == ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
     assert len(result["passages"]) == 10
+    # sources numbered 1, 2, 3… in order of first use, only those cited
+    first_use = list(dict.fromkeys(c["n"] for c in result["citations"]))
+    assert first_use == list(range(1, len(first_use) + 1))
 
 
 def test_an_unanswerable_question_abstains(client):
@@ -48,6 +51,23 @@ def test_an_empty_question_gets_a_clear_error(client):
     assert "54 Mds€" in client.predict("Combien de milliards sont investis dans France 2030 ?", api_name="/ask")["answer"]
 
 
+@pytest.mark.parametrize("history", [5, "Qui pilote France 2030 ?", {"role": "user"}])
+def test_a_history_that_is_not_a_list_gets_a_clear_error(client, history):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="history must be a list"):
+        client.predict("Et pour Toulouse ?", history, api_name="/ask")
+
+
+def test_refused_questions_leave_one_line_not_a_traceback_in_the_log(client, server):
+    from gradio_client.exceptions import AppError
+
+    for question, history in (("", None), ("?!", None), ("Et pour Toulouse ?", 5)):
+        with pytest.raises(AppError):
+            client.predict(question, history, api_name="/ask")
+    assert "Traceback" not in server.output()
+
+
 def test_only_the_documented_ask_endpoint_is_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert list(endpoints) == ["/ask"]
@@ -57,11 +77,15 @@ def test_only_the_documented_ask_endpoint_is_public(client):
 
 
 def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):
-    assert page.get_by_text("Combien d'argent reçoivent les IA clusters ?").first.is_visible()  # an example
+    example = page.get_by_text("Combien d'argent reçoivent les IA clusters ?").filter(visible=True).first
+    example.wait_for(state="visible", timeout=30_000)  # an example
     ask_in_page(page, "Combien d'argent reçoivent les IA clusters ?")
     page.wait_for_selector("#sources mark")
     chat = page.inner_text("#chatbot")
     assert "bénéficieront de 360 M€ de financement de France 2030 sur cinq années" in chat
+    # each quote in its own item, each with its [n]
+    quotes = page.locator("#chatbot .turn").last.locator("li.quote")
+    assert quotes.count() >= 2 and all("[" in quotes.nth(i).inner_text() for i in range(quotes.count()))
     first = page.locator("#sources details.source").first
     assert "page 7" in first.locator("summary").inner_text()
     assert "360 M€" in first.locator("mark").first.inner_text()
@@ -75,8 +99,10 @@ def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):
     block.locator("summary").click()
     assert block.get_attribute("open") is not None
     assert block.locator(".context").is_visible()
+    page.locator("#chatbot .turn").last.locator("button.cite").nth(1).hover()
     os.makedirs(ROOT / "docs", exist_ok=True)
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+    page.mouse.move(0, 0)
 
 
 def test_markup_in_a_question_is_shown_as_text(page):
