@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scoring
-from .asked import asked, carries
+from .asked import amount_shape, asked, carries, value
 from .index import Index
 from .lexical import analyze
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
@@ -60,6 +60,8 @@ class AnswerParams:
     # A list question ("Quels sont les lauréats…") wants every item: more room, and
     # the other items of the list the best sentence belongs to.
     list_ratio: float = 0.2
+    # "Le plus / the largest": rows whose probability is at least this share of the best's compete.
+    extreme_ratio: float = 0.05
     list_sentences: int = 6
     list_words: int = 160
 
@@ -310,13 +312,56 @@ class Judged:
     signals: tuple[float, ...]  # the confidence model's input (for fitting)
 
 
+def extreme_first(ranked: list[Candidate], extreme: str | None, index: Index, params: AnswerParams) -> list[Candidate]:
+    """For "le plus / the largest", the row with the extreme amount comes first.
+
+    The rows of one table compete on their amounts, not their words: the
+    plausible candidates that carry an amount in euros, and every sentence of
+    the same document laid out like the best of them (same kind of unit,
+    heading or not, a term in common, an amount), are compared by amount.
+    """
+    if not extreme or not ranked:
+        return ranked
+    plausible = [c for c in ranked if math.exp(c.score - ranked[0].score) >= params.extreme_ratio]
+    valued = [c for c in plausible if value(c.sentence.text) is not None]
+    if not valued:
+        return ranked
+    model = valued[0]
+    rows = {(c.passage.document, c.sentence.start): c for c in valued}
+    units = index.document(model.passage.document).units
+    kind = _unit_kind(model.sentence, units)
+    shape = amount_shape(model.sentence.text)
+    for passage in index.passages:
+        if passage.document != model.passage.document:
+            continue
+        for i, s in enumerate(passage.sentences):
+            key = (passage.document, s.start)
+            if (
+                key not in rows
+                and s.heading == model.sentence.heading
+                and _unit_kind(s, units) == kind
+                and value(s.text) is not None
+                and amount_shape(s.text) == shape
+            ):
+                rows[key] = replace(model, passage=passage, position=i)
+    if len(rows) < 2:
+        return ranked
+    pick = (max if extreme == "max" else min)(rows.values(), key=lambda c: value(c.sentence.text))
+    return [pick, *[c for c in ranked if (c.passage.document, c.sentence.start) != (pick.passage.document, pick.sentence.start)]]
+
+
+def _unit_kind(sentence: Sentence, units: list[Unit]) -> str | None:
+    return units[sentence.unit].kind if sentence.unit is not None and sentence.unit < len(units) else None
+
+
 def judge(query: Query, hits: list[Hit], index: Index, weights: scoring.Weights, params: AnswerParams) -> Judged:
-    ranked = rank(candidates(query, hits, index, params), weights)
+    question = query.question or query.text
+    by_score = rank(candidates(query, hits, index, params), weights)
+    ranked = extreme_first(by_score, asked(question).extreme, index, params)
     if not ranked:
         return Judged([], 0.0, "none", ())
-    question = query.question or query.text
     x = scoring.confidence_features(
-        np.array([c.score for c in ranked]),
+        np.array([c.score for c in by_score]),
         ranked[0].features,
         index.lexical.unknown_share(query.terms),
         index.lexical.unknown_share(query.terms, named_terms(question)),
@@ -351,7 +396,10 @@ def compose(
     ordered = rerank(hits, judged.ranked)
     if judged.confidence == "none":
         return Answer(question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none")
-    citations = _cite(select(judged.ranked, params, index, asked(question).many), index)
+    want = asked(question)
+    if want.extreme:  # the extreme row alone: the other rows stay in the sources
+        params = replace(params, max_sentences=1)
+    citations = _cite(select(judged.ranked, params, index, want.many), index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"

@@ -88,9 +88,11 @@ _DATE = re.compile(
 # A proper name not at the start of its line or sentence: a capitalised word,
 # an acronym, a code with digits ("3IA", "ALT-EDIC", "Villers-Cotterêts").
 _PROPER = re.compile(r"(?<=[\s(«“\"'’/,;:-])(?:[A-ZÀ-Ý][\w’'@.&-]*[\w]|[A-Z]{2,}|\w*\d\w*[A-Za-z]\w*)")
-# A place: a proper name after a preposition of place ("à Paris", "de Toulouse").
+# A place: a proper name after a preposition of place ("à Paris", "en Occitanie", "Université de
+# Toulouse"), not after "de" alone, which names far more than places ("de l’ALT-EDIC").
 _PLACE = re.compile(
-    r"\b(?:à|au|aux|en|dans|sur|vers|de|d’|d'|du|Université|Métropole|Région|Ville|Cité)\s*(?:la |le |l’|l')?"
+    r"(?:\b(?:à|au|aux|en|dans|sur)\s+(?:la |le |les |l’|l')?|\b(?:Université|Métropole|Région|Ville|Cité|"
+    r"plateau|site|campus|ville|région|métropole|territoire)\s(?:de |du |des |d’|d')?(?:la |le |l’|l')?)"
     r"[A-ZÀ-Ý][\w’'-]+"
 )
 # An amount or count, not a year: digits with a unit or a number word.
@@ -151,18 +153,36 @@ def carries(want: Asked, text: str) -> bool:
         if want.unit:
             return any(want.unit in analyze(a) for a in amounts)
         return bool(amounts)
-    pattern = _PLACE if kind == PLACE else _PROPER
-    return any(not set(analyze(m.group())) <= want.own for m in pattern.finditer(" " + text))
+    if kind == PLACE:  # an acronym after a preposition is a topic ("en IA"), not a place
+        names = [m.group() for m in _PLACE.finditer(text) if not m.group().split()[-1].isupper()]
+    else:
+        names = [m.group() for m in _PROPER.finditer(" " + text)]
+    return any(not set(analyze(name)) <= want.own for name in names)
 
 
 def _is_year(match: str) -> bool:
     return bool(re.fullmatch(r"(?:1[89]|20)\d\d\s*\w*", match.strip())) and not re.search(r"[€%]", match)
 
 
+_EUROS = re.compile(
+    r"(\d+(?:[ \u202f]\d{3})*(?:,\d+)?)\s?(Mds?\s?€|Md€|milliards? d’euros|M€|millions? d’euros|k€|€)"
+)
+
+
+def amount_shape(text: str) -> tuple[str, str] | None:
+    """The marks around the first amount in euros: ("–", "") for a title "MIAI Cluster – 70 M€",
+    ("(", ")") for "Le projet CAP IA (3,7 M€), porté par…": rows of one table share them."""
+    m = _EUROS.search(text)
+    if not m:
+        return None
+    before, after = text[: m.start()].rstrip(), text[m.end() :].lstrip()
+    return (before[-1:], after[:1])
+
+
 def value(text: str) -> float | None:
     """The first amount in euros of ``text`` ("70 M€", "1,1 M€", "3,2 Mds€"), for comparisons."""
-    m = re.search(r"(\d+(?:[ \u202f]\d{3})*(?:,\d+)?)\s?(Mds?\s?€|Md€|milliards? d’euros|M€|millions? d’euros|k€|€)", text)
-    if not m:
+    m = _EUROS.search(text)
+    if m is None:
         return None
     number = float(m.group(1).replace(" ", "").replace("\u202f", "").replace(",", "."))
     unit = m.group(2)

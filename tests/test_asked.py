@@ -1,0 +1,83 @@
+"""What a question asks for and whether a sentence carries it (no model, no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.asked import AGENT, AMOUNT, DATE, NAME, PLACE, asked, carries, value
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Combien reçoivent les IA clusters ?", AMOUNT),
+        ("How much does France 2030 invest in AI?", AMOUNT),
+        ("Quelle est la population de Villers-Cotterêts ?", AMOUNT),
+        ("Quand le PEPR IA a-t-il été lancé ?", DATE),
+        ("When was the call launched?", DATE),
+        ("Où sera établi le siège de l'ALT-EDIC ?", PLACE),
+        ("Where will ALT-EDIC be based?", PLACE),
+        ("Qui porte le projet PEP-BIOccIA ?", AGENT),
+        ("Which company leads IA.rbre?", AGENT),
+        ("Quel projet vise à cartographier les milieux naturels ?", NAME),
+        ("Pourquoi la France investit-elle dans l'IA ?", None),
+    ],
+)
+def test_the_asked_type_comes_from_the_question_words(question, kind):
+    assert asked(question).kind == kind
+
+
+def test_lists_and_extremes_are_recognised():
+    assert asked("Quels sont les lauréats de l'appel à projets ?").many
+    assert asked("Quel IA-cluster reçoit le plus ?").extreme == "max"
+    assert asked("Which cluster gets the smallest amount?").extreme == "min"
+    assert not asked("Qui coordonne le PEPR ?").many and asked("Qui coordonne le PEPR ?").extreme is None
+
+
+def test_a_count_needs_what_is_counted_and_money_needs_euros():
+    students = asked("Combien d'étudiants compte l'Université Grenoble Alpes ?")
+    assert students.unit == "etudi"
+    assert carries(students, "pour atteindre 3 500 étudiants par an")
+    assert not carries(students, "EFELIA MIAI (6,4 M€) a pour ambition la sensibilisation")
+    money = asked("Combien reçoivent les IA clusters ?")
+    assert money.unit == "€"
+    assert carries(money, "bénéficieront de 360 M€ de financement")
+    assert not carries(money, "les neuf lauréats de l’AMI IA-clusters")
+    # English counts keep any number: the dossier names the unit in French
+    assert asked("How many PhD students will be hired?").unit is None
+
+
+def test_a_year_that_ends_a_name_is_no_date():
+    when = asked("Quand aura lieu la première campagne d'évaluation ?")
+    assert not carries(when, "Lancé dans le cadre de France 2030, le Grand challenge")
+    assert not carries(when, "l’entreprise « French Tech 2030 » LightOn")
+    assert carries(when, "lancé le 25 mars 2024")
+    assert carries(when, "La relève aura lieu le 2 juillet 2024.")
+
+
+def test_a_name_the_question_already_gives_is_no_answer():
+    who = asked("Qui dirige l'institut PRAIRIE ?")
+    assert not carries(who, "l’institut PRAIRIE propose une massification")
+    assert carries(who, "porté par Sorbonne Université")
+    where = asked("Où sera le siège de l'ALT-EDIC ?")
+    assert carries(where, "dont le siège social sera établi à Villers-Cotterêts")
+    assert not carries(where, "le centre d’expertise de l’ALT-EDIC apportera un appui")
+
+
+def test_untyped_questions_are_carried_by_anything():
+    assert carries(asked("Pourquoi l'IA frugale ?"), "n'importe quelle phrase")
+
+
+@pytest.mark.parametrize(
+    ("text", "euros"),
+    [("MIAI Cluster – 70 M€", 70e6), ("ADOPT’IA (1,1 M€)", 1.1e6), ("3,2 Mds€ levés", 3.2e9), ("sans montant", None)],
+)
+def test_amounts_in_euros_compare(text, euros):
+    assert value(text) == (pytest.approx(euros) if euros else None)
+
+
+def test_a_place_follows_a_preposition_of_place_and_is_no_acronym():
+    where = asked("Where will ALT-EDIC be based?")
+    assert carries(where, "dont le siège social sera établi à Villers-Cotterêts")
+    assert carries(where, "ANITI IA Cluster (Université de Toulouse) – 20 M€")
+    assert not carries(where, "Le centre d’expertise de l’ALT-EDIC apportera un appui en IA générative")
