@@ -17,6 +17,31 @@ MAX_QUESTION_CHARS = 1000
 # at most 2% of the answerable ones (`python -m retrieval eval --split dev
 # --calibrate`); see README "Evaluation".
 ABSTAIN_BELOW = 1.024
+# Accepted thresholds. Evidence is a best sentence's score (cosine plus small
+# overlap and answer-type weights, less an unknown-name penalty): a few units
+# at most, so a threshold past ±10 answers always or never — a typo, refused.
+THRESHOLD_RANGE = (-10.0, 10.0)
+
+
+class SettingsError(ValueError):
+    """A setting (option or environment variable) with a value that can't be used; one line."""
+
+
+def parse_threshold(text: str, source: str = "--threshold") -> float:
+    """A finite number within THRESHOLD_RANGE; SettingsError naming ``source`` otherwise."""
+    low, high = THRESHOLD_RANGE
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not low <= value <= high:  # NaN fails both comparisons
+        raise SettingsError(f"{source} must be a number between {low:g} and {high:g}, not {str(text)[:40]!r}")
+    return value
+
+
+def _env_threshold() -> float:
+    value = os.environ.get("RETRIEVAL_THRESHOLD")
+    return parse_threshold(value, "RETRIEVAL_THRESHOLD") if value else ABSTAIN_BELOW
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -43,11 +68,13 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_INDEX", Path("index")))
     model: str = field(default_factory=lambda: os.environ.get("RETRIEVAL_MODEL") or DEFAULT_MODEL)
     cache_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CACHE", _cache_default()))
-    threshold: float = field(default_factory=lambda: float(os.environ.get("RETRIEVAL_THRESHOLD") or ABSTAIN_BELOW))
+    threshold: float = field(default_factory=_env_threshold)
 
     def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if "threshold" in changes:
+            changes["threshold"] = parse_threshold(changes["threshold"])
         for key in ("corpus_dir", "index_dir", "cache_dir"):
             if key in changes:
                 changes[key] = Path(changes[key]).expanduser()
