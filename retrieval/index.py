@@ -276,7 +276,7 @@ def _prune(index_dir: Path, keep: set[str | None]) -> None:
     before the switch may still be opening it. It goes at the next build.
     """
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name not in keep and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
+        if path.is_dir() and path.name not in keep and path.name.startswith(("build-", ".tmp-build-")):
             if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
                 continue  # may belong to a build running right now
             shutil.rmtree(path, ignore_errors=True)
@@ -465,13 +465,16 @@ def open_index(
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexProblem(f"index folder {index_dir} is a file, not a folder")
-    reason = "rebuild requested" if force else _settled(index_dir, lambda: _reason_to_build(corpus_dir, index_dir, embedder, params))
+    def why() -> str | None:
+        return _settled(index_dir, lambda: _reason_to_build(corpus_dir, index_dir, embedder, params))
+
+    reason = "rebuild requested" if force else why()
     if reason is None:
         return open_current(index_dir)
     try:
         with build_lock(index_dir):
             # Another process may have finished the same build while we waited.
-            if not force and _settled(index_dir, lambda: _reason_to_build(corpus_dir, index_dir, embedder, params)) is None:
+            if not force and why() is None:
                 return open_current(index_dir)
             log(f"building the index: {reason}")
             index = build(corpus_dir, embedder, params, progress=progress, log=log)

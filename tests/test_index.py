@@ -261,7 +261,9 @@ while not stop.exists():
 """
 
 
-def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_never_fails(tiny_corpus, tmp_path, embedder):
+def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_never_fails(
+    tiny_corpus, tmp_path, embedder
+):
     """Fault injection with real processes: one rebuilds 30 times, one asks in a loop, this one loads in a loop."""
     import sys
 
@@ -271,7 +273,9 @@ def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_nev
     _open(tiny_corpus, index_dir, embedder)  # the first build, before the race
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = dict(cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    asker = subprocess.Popen([sys.executable, "-c", ASKER, str(tiny_corpus), str(index_dir), str(ready), str(stop)], **run)
+    asker = subprocess.Popen(
+        [sys.executable, "-c", ASKER, str(tiny_corpus), str(index_dir), str(ready), str(stop)], **run
+    )
     rebuilder = subprocess.Popen(
         [sys.executable, "-c", REBUILDER, str(tiny_corpus), str(index_dir), "30", str(ready)], **run
     )
