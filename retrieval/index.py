@@ -15,16 +15,18 @@ checksum makes it *corrupt* (refuse it).
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -43,6 +45,14 @@ FLAT_MAX = 10_000
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
 PROBE_MIN_COSINE = 0.999
 FILES = ("corpus.json", "dense.faiss", "sentences.npy", "lexicon.json", "bm25", WORDS_FILE, VECTORS_FILE)
+# What ``save`` names a build folder; ``CURRENT`` naming anything else is not followed.
+BUILD_NAME = re.compile(r"build-[0-9A-Za-z-]+")
+# A reader that finds its build gone while ``CURRENT`` moved opens the new one; a
+# few tries, since only a build finishing in that instant causes it.
+OPEN_ATTEMPTS = 3
+
+
+T = TypeVar("T")
 
 
 class IndexProblem(Exception):
@@ -188,17 +198,22 @@ def save(index: Index, index_dir: Path) -> Path:
         manifest = dict(index.manifest, files=_checksums(tmp))
         _write_json(tmp / "manifest.json", manifest)
         _fsync_tree(tmp)
-        name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{manifest['files']['dense.faiss'][:8]}"
+        # Never reuse a name: the same corpus built twice in a second would
+        # otherwise replace the folder a reader is opening.
+        base = name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{manifest['files']['dense.faiss'][:8]}"
+        for n in itertools.count(1):
+            if not (index_dir / name).exists():
+                break
+            name = f"{base}-{n}"
         final = index_dir / name
-        if final.exists():
-            shutil.rmtree(final)
+        previous = _current_name(index_dir)
         os.replace(tmp, final)
         _write_atomic(index_dir / "CURRENT", name + "\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     index.manifest, index.folder = manifest, final
-    _prune(index_dir, keep=name)
+    _prune(index_dir, keep={name, previous})
     return final
 
 
@@ -260,10 +275,14 @@ def _checksums(folder: Path) -> dict[str, str]:
     }
 
 
-def _prune(index_dir: Path, keep: str) -> None:
-    """Remove older builds and leftovers of interrupted ones (not locked by a live build)."""
+def _prune(index_dir: Path, keep: set[str | None]) -> None:
+    """Remove older builds and leftovers of interrupted ones (not locked by a live build).
+
+    The build just replaced is kept: a reader that read ``CURRENT`` a moment
+    before the switch may still be opening it. It goes at the next build.
+    """
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name != keep and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
+        if path.is_dir() and path.name not in keep and path.name.startswith(("build-", ".tmp-build-")):
             if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
                 continue  # may belong to a build running right now
             shutil.rmtree(path, ignore_errors=True)
@@ -285,16 +304,28 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 # ------------------------------------------------------------------- load
 
 
+def _current_name(index_dir: Path) -> str | None:
+    """What ``CURRENT`` says, as written (None if there is no such file)."""
+    try:
+        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
 def current_folder(index_dir: Path) -> Path:
-    """The build folder ``CURRENT`` names; IndexMissing if there is none."""
+    """The build folder ``CURRENT`` names; IndexMissing if there is none.
+
+    Only a plain build-folder name is followed (``build-…``, no ``.``, ``..``,
+    path or link), so ``CURRENT`` can't lead a reader out of the index folder.
+    """
     index_dir = Path(index_dir)
     pointer = index_dir / "CURRENT"
     if not pointer.is_file():
         raise IndexMissing(f"no index in {index_dir}")
-    name = pointer.read_text(encoding="utf-8", errors="replace").strip()
+    name = _current_name(index_dir) or ""
     folder = index_dir / name
-    if not name or "/" in name or not folder.is_dir():
-        raise IndexMissing(f"{pointer} names no build folder ({name!r})")
+    if not BUILD_NAME.fullmatch(name) or folder.is_symlink() or not folder.is_dir():
+        raise IndexMissing(f"{pointer} names no build folder ({name[:80]!r}); `retrieval build` makes one")
     return folder
 
 
@@ -307,6 +338,10 @@ def read_manifest(folder: Path) -> dict:
         raise IndexCorrupt(f"{folder}: manifest.json is unreadable ({exc.__class__.__name__})") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise IndexCorrupt(f"{folder}: manifest.json has no file list")
+    for name, digest in manifest["files"].items():
+        parts = name.split("/")
+        if not isinstance(digest, str) or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise IndexCorrupt(f"{folder}: manifest.json lists a file outside its build folder ({name[:80]!r})")
     return manifest
 
 
@@ -333,9 +368,13 @@ def staleness(manifest: dict, corpus_dir: Path, embedder: Embedder, params: Spli
     model = manifest.get("model", {})
     if model.get("name") != embedder.name:
         return f"the model changed ({model.get('name')} -> {embedder.name})"
-    probe = np.asarray(model.get("probe") or [0.0], dtype=np.float32)
+    try:
+        probe = np.asarray(model.get("probe") or [0.0], dtype=np.float32)
+    except (TypeError, ValueError):
+        return "the model's weights changed"
     now = np.asarray(embedder.probe(), dtype=np.float32)
-    if probe.shape != now.shape or float(probe @ now) < PROBE_MIN_COSINE:
+    # not (>=) so that a NaN anywhere in the probe counts as a different model
+    if probe.shape != now.shape or not float(probe @ now) >= PROBE_MIN_COSINE:
         return "the model's weights changed"
     if manifest.get("splitting") != params.as_dict():
         return "the splitting parameters changed"
@@ -434,14 +473,20 @@ def open_index(
     index folder can't be written, the new index is used from memory and
     ``log`` says so.
     """
-    reason = "rebuild requested" if force else _reason_to_build(corpus_dir, index_dir, embedder, params)
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexProblem(f"index folder {index_dir} is a file, not a folder")
+    def why() -> str | None:
+        return _settled(index_dir, lambda: _reason_to_build(corpus_dir, index_dir, embedder, params))
+
+    reason = "rebuild requested" if force else why()
     if reason is None:
-        return load(current_folder(index_dir))
+        return open_current(index_dir)
     try:
         with build_lock(index_dir):
             # Another process may have finished the same build while we waited.
-            if not force and _reason_to_build(corpus_dir, index_dir, embedder, params) is None:
-                return load(current_folder(index_dir))
+            if not force and why() is None:
+                return open_current(index_dir)
             log(f"building the index: {reason}")
             index = build(corpus_dir, embedder, params, progress=progress, log=log)
             save(index, index_dir)
@@ -449,6 +494,29 @@ def open_index(
     except PermissionError as exc:
         log(f"index folder not writable ({exc.strerror}: {exc.filename}); using a fresh index from memory")
         return build(corpus_dir, embedder, params, progress=progress, log=log)
+    except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder should be
+        raise IndexProblem(f"cannot use index folder {index_dir}: {exc.strerror} ({exc.filename})") from exc
+
+
+def open_current(index_dir: Path) -> Index:
+    """The build ``CURRENT`` names, loaded and verified, even while builds switch it."""
+    return _settled(Path(index_dir), lambda: load(current_folder(index_dir)))
+
+
+def _settled(index_dir: Path, read: Callable[[], T]) -> T:
+    """``read()`` again if it failed while a build switched ``CURRENT`` under it.
+
+    A build keeps the build it replaces, so this only matters when two builds
+    finish while one reader is still opening the first.
+    """
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        before = _current_name(index_dir)
+        try:
+            return read()
+        except IndexProblem:
+            if attempt == OPEN_ATTEMPTS or _current_name(index_dir) == before:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _reason_to_build(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: SplitParams) -> str | None:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import regex
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
-# Control and invisible format characters, and lone surrogates (undecodable bytes of argv).
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+# What a question may hide: control characters, lone surrogates (undecodable
+# argv bytes), line and paragraph separators, the zero-width space and the
+# Hangul fillers (blank-looking letters) stand between words: they become a
+# space. Every other invisible format character (Unicode category Cf: soft
+# hyphen, word joiner, joiners, bidi controls, BOM, tag characters) sits
+# inside a word: it is dropped.
+_SPACE_LIKE = regex.compile(r"[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u200b\u115f\u1160\u3164\uffa0]")
+_INVISIBLE = regex.compile(r"\p{Cf}")
 
 # Frequent words that tell French from English in a question.
 _FRENCH = frozenset(
@@ -36,7 +42,7 @@ def normalize_space(text: str) -> str:
 
 def clean_question(text: str) -> str:
     """Drop control and invisible format characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(_INVISIBLE.sub("", _SPACE_LIKE.sub(" ", text)).split())
 
 
 def language(text: str) -> str:

@@ -213,3 +213,122 @@ def test_checksum_changes_with_any_file(tmp_path):
     before = corpus_checksum(tmp_path)
     (tmp_path / "a.txt").write_text("deux", encoding="utf-8")
     assert corpus_checksum(tmp_path) != before
+
+
+# ------------------------------------------------------------ confinement
+
+
+@pytest.fixture
+def no_hang():
+    """Fail instead of hanging (a FIFO opened for reading blocks until a writer comes)."""
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError("reading the corpus hung")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_link_out_of_the_corpus_folder_is_skipped_and_a_link_inside_is_read(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "real.txt").write_text("Le budget du plan est de 12 M€.\n", encoding="utf-8")
+    (corpus / "inside.txt").symlink_to(corpus / "sub" / "real.txt")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to(secret)
+    (corpus / "shadow.txt").symlink_to("/etc/passwd")
+    (corpus / "outdir").symlink_to(tmp_path)  # a linked folder leading out
+    documents, warnings = load_corpus(corpus)
+    assert [d.name for d in documents] == ["inside.txt", "sub/real.txt"]
+    assert not any("root:" in d.text for d in documents)
+    assert sorted(warnings) == [
+        "skipped passwd.txt: a link to a file outside the corpus folder",
+        "skipped shadow.txt: a link to a file outside the corpus folder",
+    ]
+
+
+def test_fifos_sockets_devices_and_binary_text_are_skipped_without_hanging(tmp_path, no_hang):
+    import os
+    import socket
+
+    (tmp_path / "good.txt").write_text("Un vrai texte.\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo.txt")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "socket.md"))
+    (tmp_path / "nul.txt").write_bytes(b"\x00" * 4096)
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    expected = {
+        "skipped fifo.txt: not a regular file (FIFO, socket or device)",
+        "skipped socket.md: not a regular file (FIFO, socket or device)",
+        "skipped nul.txt: binary file (NUL bytes), not text",
+        "skipped dangling.txt: a link to nothing readable",
+    }
+    try:
+        os.mknod(tmp_path / "zero.txt", 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 5))  # like /dev/zero
+        expected.add("skipped zero.txt: not a regular file (FIFO, socket or device)")
+    except PermissionError:
+        pass  # no CAP_MKNOD here: the FIFO and socket still cover non-regular files
+    try:
+        documents, warnings = load_corpus(tmp_path)
+        checksum = corpus_checksum(tmp_path)
+    finally:
+        sock.close()
+    assert [d.name for d in documents] == ["good.txt"]
+    assert set(warnings) == expected
+    only_good = tmp_path / "only"
+    only_good.mkdir()
+    (only_good / "good.txt").write_text("Un vrai texte.\n", encoding="utf-8")
+    (only_good / "nul.txt").write_bytes(b"\x00" * 4096)
+    assert checksum == corpus_checksum(only_good)  # what is refused at listing is not part of the checksum
+
+
+def test_a_file_swapped_for_a_fifo_after_listing_is_refused_not_waited_on(tmp_path, no_hang):
+    import os
+
+    from retrieval.corpus import read_file
+
+    os.mkfifo(tmp_path / "late.txt")
+    with pytest.raises(OSError, match="not a regular file"):
+        read_file(tmp_path / "late.txt")
+
+
+def test_an_unreadable_file_is_skipped_with_a_warning(tmp_path):
+    import os
+
+    (tmp_path / "good.txt").write_text("Un vrai texte.\n", encoding="utf-8")
+    locked = tmp_path / "locked.txt"
+    locked.write_text("secret\n", encoding="utf-8")
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):
+        pytest.skip("running as root: permissions don't stop reading")
+    documents, warnings = load_corpus(tmp_path)
+    assert [d.name for d in documents] == ["good.txt"]
+    assert warnings == ["skipped locked.txt: cannot read it (permission denied)"]
+
+
+def test_the_checksum_follows_the_same_file_list(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("un texte\n", encoding="utf-8")
+    before = corpus_checksum(corpus)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("dehors\n", encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    assert corpus_checksum(corpus) == before  # the refused link is not part of the corpus
+    outside.write_text("dehors, modifié\n", encoding="utf-8")
+    assert corpus_checksum(corpus) == before
+
+
+def test_a_corpus_toml_linked_from_outside_is_refused(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("un texte\n", encoding="utf-8")
+    (tmp_path / "elsewhere.toml").write_text('[chat]\ntitle = "x"\n', encoding="utf-8")
+    (corpus / "corpus.toml").symlink_to(tmp_path / "elsewhere.toml")
+    with pytest.raises(CorpusError, match="outside the corpus folder"):
+        load_corpus(corpus)

@@ -12,7 +12,7 @@ import pytest
 from retrieval.pipeline import QuestionError
 
 from .conftest import ROOT
-from .hostile import HOSTILE, MARKUP, REFUSED
+from .hostile import BATCH, CLEANED, HOSTILE, MARKUP, REFUSED
 
 NORMAL = ("Combien d'argent reçoivent les IA clusters ?", "360 M€")
 
@@ -31,6 +31,8 @@ def test_python_api(assistant, name, question):
     answer = assistant.ask(question)
     assert answer.text
     assert len(answer.question) <= 1000
+    if name in CLEANED:
+        assert answer.question == CLEANED[name]
     if len(question) > 1000 and len(" ".join(question.split())) > 1000:
         assert answer.notice and "cut" in answer.notice
     texts = {d.name: d.text for d in assistant.index.documents}
@@ -69,17 +71,35 @@ def _cli(*args: str, stdin: bytes | None = None, settings=None) -> subprocess.Co
     )
 
 
+def _strict_json(line: str):
+    """Parse as JSON proper: NaN and Infinity are not JSON."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
 def test_cli_batch_of_every_input_plus_broken_lines(assistant, settings):
-    lines = [json.dumps({"id": name, "question": q}).encode() for name, q in HOSTILE]
+    lines = [raw for _, raw, _ in BATCH]  # the BOM line first
+    lines += [json.dumps({"id": name, "question": q}).encode() for name, q in HOSTILE]
     lines += [b"\xff\xfe not utf-8", b'{"id": "no question"}', b"[1, 2]", b'{"id": "num", "question": 42}', b"{broken"]
     done = _cli("ask", "--batch", "-", "--quiet", stdin=b"\n".join(lines) + b"\n", settings=settings)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    assert len(out) == len(HOSTILE) + 5
-    for (name, _), record in zip(HOSTILE, out):
+    assert done.stderr == b""
+    out = [_strict_json(line) for line in done.stdout.decode().splitlines()]
+    assert len(out) == len(BATCH) + len(HOSTILE) + 5
+    for (name, _, (expected_id, kind)), record in zip(BATCH, out):
+        assert record["id"] == expected_id, name
+        assert ("error" in record) == (kind == "error"), (name, record)
+        assert ("notice" in record) == (kind == "notice"), (name, record)
+        assert len(record.get("error", "")) < 100
+    assert "nested too deeply" in out[1]["error"] and "nested too deeply" in out[2]["error"]
+    assert "cut" in out[[n for n, _, _ in BATCH].index("question to cut")]["notice"]
+    for (name, _), record in zip(HOSTILE, out[len(BATCH) :]):
         assert record["id"] == name
         assert ("error" in record) == (name in REFUSED), record
-    assert all("error" in r and len(r["error"]) < 100 for r in out[len(HOSTILE) :])
+    assert all("error" in r and len(r["error"]) < 100 for r in out[len(BATCH) + len(HOSTILE) :])
 
 
 def test_cli_single_question_with_undecodable_bytes(assistant, settings):

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from retrieval import index as idx
-from retrieval.index import IndexCorrupt, current_folder, open_index
+from retrieval.index import IndexCorrupt, IndexMissing, IndexProblem, current_folder, open_index
 
 
 def _open(corpus, folder, embedder, logs=None, **kw):
@@ -47,7 +47,14 @@ def test_a_changed_corpus_makes_the_index_stale_and_it_is_rebuilt(tiny_corpus, t
     assert logs == ["building the index: the corpus changed"]
     assert second.folder != first.folder
     assert any("2028" in p.text for p in second.passages)
-    assert not first.folder.exists()  # the old build is pruned
+    assert first.folder.exists()  # kept: a reader may still be opening it
+    (tiny_corpus / "tram.txt").write_text("La ligne de tramway ouvrira en 2029.\n", encoding="utf-8")
+    third = _open(tiny_corpus, tmp_path / "index", embedder)
+    assert not first.folder.exists()  # pruned at the next build
+    assert second.folder.exists() and third.folder.exists()
+    assert sorted(p.name for p in (tmp_path / "index").iterdir() if p.name.startswith("build-")) == sorted(
+        [second.folder.name, third.folder.name]
+    )
 
 
 def test_a_changed_model_makes_the_index_stale(tiny_corpus, tmp_path, embedder):
@@ -172,3 +179,190 @@ def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpu
     fresh = _open(tiny_corpus, index_dir, embedder, logs)
     assert logs == ["building the index: the corpus changed"]
     assert any("jamais" in p.text for p in fresh.passages)
+
+
+# ------------------------------------------------------- switch under readers
+
+
+def test_a_reader_opening_the_build_just_replaced_still_loads_it(tiny_corpus, tmp_path, embedder, monkeypatch):
+    """Fault injection: a build finishes between a reader reading CURRENT and opening the folder it named."""
+    index_dir = tmp_path / "index"
+    first = _open(tiny_corpus, index_dir, embedder)
+    other = idx.build(tiny_corpus, embedder)
+    real, switched = idx.read_manifest, []
+
+    def racing(folder):
+        if not switched:
+            switched.append(idx.save(other, index_dir))
+        return real(folder)
+
+    monkeypatch.setattr(idx, "read_manifest", racing)
+    loaded = _open(tiny_corpus, index_dir, embedder)
+    assert switched and switched[0] != first.folder
+    assert loaded.folder in (first.folder, switched[0]) and loaded.passages
+
+
+def test_a_reader_overtaken_by_two_builds_opens_the_newest(tiny_corpus, tmp_path, embedder, monkeypatch):
+    """Two builds finish while one reader opens the first: its folder is gone, it retries on the new CURRENT."""
+    index_dir = tmp_path / "index"
+    first = _open(tiny_corpus, index_dir, embedder)
+    others = [idx.build(tiny_corpus, embedder), idx.build(tiny_corpus, embedder)]
+    real, switched = idx.read_manifest, []
+
+    def racing(folder):
+        if not switched:
+            switched.extend(idx.save(o, index_dir) for o in others)
+        return real(folder)
+
+    monkeypatch.setattr(idx, "read_manifest", racing)
+    loaded = _open(tiny_corpus, index_dir, embedder)
+    assert not first.folder.exists()
+    assert loaded.folder == switched[1] == current_folder(index_dir)
+
+
+def test_the_same_corpus_built_twice_in_a_second_gets_two_folders(tiny_corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    built = idx.build(tiny_corpus, embedder)
+    a, b = idx.save(built, index_dir), idx.save(built, index_dir)
+    assert a != b and a.exists() and b.exists() and current_folder(index_dir) == b
+
+
+REBUILDER = """
+import sys, time
+from pathlib import Path
+from retrieval.config import Settings
+from retrieval.embedder import Embedder
+from retrieval.index import open_index
+corpus, index, times, ready = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+embedder = Embedder(Settings().model, Settings().cache_dir)
+while not ready.exists():
+    time.sleep(0.1)
+for i in range(times):
+    open_index(corpus, index, embedder, force=True)
+    print(i, flush=True)
+"""
+
+ASKER = """
+import sys
+from pathlib import Path
+from retrieval.config import Settings
+from retrieval.pipeline import Assistant
+settings = Settings().with_(corpus_dir=sys.argv[1], index_dir=sys.argv[2])
+ready, stop = Path(sys.argv[3]), Path(sys.argv[4])
+assistant = Assistant(settings)
+ready.touch()
+while not stop.exists():
+    try:
+        assistant = Assistant(settings, embedder=assistant.embedder)
+        answer = assistant.ask("Quel est le budget du plan vélo ?")
+        print("ok" if "12 M€" in answer.text else "wrong: " + answer.text, assistant.index.folder.name, flush=True)
+    except Exception as exc:
+        print("error:", type(exc).__name__, str(exc).replace(chr(10), " "), flush=True)
+"""
+
+
+def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_never_fails(
+    tiny_corpus, tmp_path, embedder
+):
+    """Fault injection with real processes: one rebuilds 30 times, one asks in a loop, this one loads in a loop."""
+    import sys
+
+    from .conftest import ROOT
+
+    index_dir, ready, stop = tmp_path / "index", tmp_path / "ready", tmp_path / "stop"
+    _open(tiny_corpus, index_dir, embedder)  # the first build, before the race
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = dict(cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    asker = subprocess.Popen(
+        [sys.executable, "-c", ASKER, str(tiny_corpus), str(index_dir), str(ready), str(stop)], **run
+    )
+    rebuilder = subprocess.Popen(
+        [sys.executable, "-c", REBUILDER, str(tiny_corpus), str(index_dir), "30", str(ready)], **run
+    )
+    loads, errors, folders = 0, [], set()
+    try:
+        while rebuilder.poll() is None and asker.poll() is None:
+            try:
+                folders.add(idx.open_current(index_dir).folder)
+                loads += 1
+            except Exception as exc:  # noqa: BLE001 - every failure is counted
+                errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        stop.touch()
+        rebuilt, rebuild_err = rebuilder.communicate(timeout=600)
+        asked, ask_err = asker.communicate(timeout=600)
+    assert rebuilder.returncode == 0, rebuild_err.decode()[-2000:]
+    assert asker.returncode == 0, ask_err.decode()[-2000:]
+    assert rebuilt.decode().split() == [str(i) for i in range(30)]
+    answers = asked.decode().splitlines()
+    failed = [line for line in answers if not line.startswith("ok ")]
+    print(f"{loads} loads ({len(errors)} errors) and {len(answers)} answers ({len(failed)} errors) over 30 rebuilds")
+    assert errors == [] and failed == []
+    assert loads >= 100 and len(folders) >= 10  # the loads really ran across the switches
+    assert len(answers) >= 30 and len({line.split()[-1] for line in answers}) >= 5
+
+
+# ------------------------------------------------------- CURRENT and manifest
+
+
+@pytest.mark.parametrize("name", [".", "..", "/etc", "../index", "build-x/../..", "", "corpus.json", "build-\x00"])
+def test_current_naming_anything_but_a_build_folder_is_not_followed(tiny_corpus, tmp_path, embedder, name):
+    index_dir = tmp_path / "index"
+    built = _open(tiny_corpus, index_dir, embedder)
+    (index_dir / "CURRENT").write_text(name + "\n", encoding="utf-8")
+    with pytest.raises(IndexMissing, match="names no build folder"):
+        current_folder(index_dir)
+    logs: list[str] = []
+    rebuilt = _open(tiny_corpus, index_dir, embedder, logs)  # treated as no index: a new build
+    assert logs and "names no build folder" in logs[0]
+    assert rebuilt.folder.parent == index_dir and rebuilt.folder != built.folder
+
+
+def test_a_build_folder_that_is_a_link_is_not_followed(tiny_corpus, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    built = _open(tiny_corpus, index_dir, embedder)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(built.folder, elsewhere)
+    (index_dir / "build-linked").symlink_to(elsewhere)
+    (index_dir / "CURRENT").write_text("build-linked\n", encoding="utf-8")
+    with pytest.raises(IndexMissing, match="names no build folder"):
+        current_folder(index_dir)
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/hostname", "bm25/../../outside.txt", "./corpus.json"])
+def test_a_manifest_listing_files_outside_its_build_folder_is_refused(tiny_corpus, tmp_path, embedder, name):
+    from retrieval.files import file_digest
+
+    built = _open(tiny_corpus, tmp_path / "index", embedder)
+    outside = tmp_path / "index" / "outside.txt"
+    outside.write_text("not part of any build\n", encoding="utf-8")
+    target = outside if "outside" in name else built.folder / "corpus.json"
+    if name == "/etc/hostname" and os.path.isfile(name):
+        target = type(outside)(name)
+    manifest = json.loads((built.folder / "manifest.json").read_text())
+    manifest["files"][name] = file_digest(target)
+    (built.folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match="lists a file outside its build folder"):
+        idx.load(built.folder)
+
+
+def test_a_nan_probe_is_not_the_same_model(tiny_corpus, tmp_path, embedder):
+    built = _open(tiny_corpus, tmp_path / "index", embedder)
+    manifest_path = built.folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model"]["probe"] = [float("nan")] * len(manifest["model"]["probe"])
+    manifest_path.write_text(json.dumps(manifest))
+    assert "NaN" in manifest_path.read_text()
+    logs: list[str] = []
+    _open(tiny_corpus, tmp_path / "index", embedder, logs)
+    assert logs == ["building the index: the model's weights changed"]
+
+
+def test_an_index_folder_that_is_a_file_is_a_one_line_error(tiny_corpus, tmp_path, embedder):
+    afile = tmp_path / "index"
+    afile.write_text("not a folder\n")
+    with pytest.raises(IndexProblem, match="is a file, not a folder"):
+        _open(tiny_corpus, afile, embedder)
+    with pytest.raises(IndexProblem, match="cannot use index folder"):
+        _open(tiny_corpus, afile / "inner", embedder)
+    assert afile.read_text() == "not a folder\n"
