@@ -10,6 +10,7 @@ from __future__ import annotations
 from .check import Change, CheckResult, Claim, Source
 from .render import display_quote, shorten, short_id
 
+MAX_TOLD = 4  # changes told in words on the verdict's line; the marked quote shows them all
 HEADLINES = {
     "verbatim": "VERBATIM — the dossier's words",
     "altered": "ALTERED",
@@ -84,19 +85,31 @@ def marked(claim: Claim) -> str:
             elif out and not out[-1].endswith(" "):
                 out.append(" ")
             out.append(f"{{+{text}+}}" + (trail or " "))
-    return display_quote("".join(out)).strip()
+    return cut_marks(display_quote("".join(out)).strip(), claim.source.quote if claim.source else "")
+
+
+def cut_marks(shown: str, quote: str) -> str:
+    """"…" where the quote starts or stops inside a dossier sentence (it opens in lowercase,
+    or ends without a sentence's closing punctuation)."""
+    quote = quote.strip()
+    if quote[:1].islower():
+        shown = "…" + shown
+    if quote and quote[-1] not in ".!?…»):;":
+        shown += "…"
+    return shown
 
 
 def claim_text(claim: Claim) -> str:
     """One claim's verdict, its changes, citation and marked quote."""
     s = claim.source
     if claim.verdict == "verbatim" and s:
-        return f"{HEADLINES['verbatim']} ({where(s)}):\n  « {display_quote(s.quote)} »"
+        return f"{HEADLINES['verbatim']} ({where(s)}):\n  « {cut_marks(display_quote(s.quote), s.quote)} »"
     if claim.verdict == "altered" and s:
-        told = "; ".join(said(c) for c in claim.changed if c.kind != "word")
-        words = [c for c in claim.changed if c.kind == "word"]
-        if words:
-            told = "; ".join(x for x in (told, f"{len(words)} other word change(s)") if x)
+        # Numbers, dates and names first: they are what a reader must not miss.
+        ordered = sorted(claim.changed, key=lambda c: c.kind == "word")
+        told = "; ".join(said(c) for c in ordered[:MAX_TOLD])
+        if len(ordered) > MAX_TOLD:
+            told += f"; {len(ordered) - MAX_TOLD} more change(s) in the quote below"
         return f"ALTERED — {told} ({where(s)}):\n  « {marked(claim)} »"
     lines = [HEADLINES[claim.verdict]]
     for r in claim.related:
