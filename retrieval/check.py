@@ -31,6 +31,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -56,8 +57,8 @@ MAX_CHECK_CHARS = 4000
 DENSE_SENTENCES = 10
 BM25_PASSAGES = 5
 ALIGNED = 6
-# Share of the claim's and the cited span's words the two have in common
-# (2 x matched / (claim + span)) from which a claim is the dossier's sentence
+# Share of the claim's and the cited span's words the two have in common, in
+# order or moved (2 x common / (claim + span)), from which a claim is the dossier's sentence
 # with words changed rather than another sentence. Tuned on the dev split of
 # eval/checks.jsonl (`retrieval eval --checks --split dev`).
 ALTERED_MIN = 0.6
@@ -192,14 +193,16 @@ class Alignment:
     """A claim aligned with a stretch of dossier tokens: opcodes over (dossier, claim)."""
 
     ops: tuple[tuple[str, int, int, int, int], ...]
-    matched: int
+    matched: int  # words in order in both
     claim_len: int
     span_len: int
+    common: int = 0  # words in both, in any order (a reordered claim keeps them all)
 
     @property
     def similarity(self) -> float:
+        """Share of words the claim and the span have in common, in order or moved."""
         total = self.claim_len + self.span_len
-        return 2 * self.matched / total if total else 0.0
+        return 2 * max(self.matched, self.common) / total if total else 0.0
 
     @property
     def identical(self) -> bool:
@@ -220,7 +223,9 @@ def align(dossier: list[Token], claim: list[Token]) -> Alignment:
         ops.pop()
     matched = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     span = (ops[-1][2] - ops[0][1]) if ops else 0
-    return Alignment(tuple(ops), matched, len(claim), span)
+    inside = Counter(t.key for t in dossier[ops[0][1] : ops[-1][2]]) if ops else Counter()
+    common = sum((inside & Counter(t.key for t in claim)).values())
+    return Alignment(tuple(ops), matched, len(claim), span, common)
 
 
 def _split_edge(ops: list[tuple]) -> list[tuple]:

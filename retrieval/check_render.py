@@ -63,9 +63,9 @@ def where(s: Source) -> str:
 def said(change: Change) -> str:
     """One change in words: what the dossier says against what the claim says."""
     if not change.dossier:
-        return f"the dossier has no « {change.input} »"
+        return f"adds « {change.input} »"
     if not change.input:
-        return f"the dossier also says « {change.dossier} »"
+        return f"drops « {change.dossier} »"
     return f"the dossier says {change.dossier}, not {change.input}"
 
 

@@ -103,3 +103,9 @@ class Assistant:
             "total": round((t2 - t0) * 1000, 2),
         }
         return answer
+
+    def check(self, text: str):
+        """Check a quote attributed to the dossier, sentence by sentence (``retrieval.check``)."""
+        from .check import check
+
+        return check(self, text)
