@@ -143,7 +143,7 @@ class Claim:
     diff: tuple[tuple[str, str], ...] = ()
     changed: tuple[Change, ...] = ()
     related: tuple[Source, ...] = ()
-    similarity: float = 0.0  # word overlap with the source (altered), or cosine with the closest sentence
+    similarity: float = 0.0  # word overlap with the closest dossier span (Alignment.similarity)
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,7 @@ class Checker:
             keys.extend((p.document, s.start) for s in p.sentences)
         spent = (time.perf_counter() - t0) * 1000
         best = self._best(claim, text, list(dict.fromkeys(keys)))
+        overlap = round(best[1].similarity, 4) if best else 0.0
         if best is not None:
             unit, alignment = best
             if alignment.identical or alignment.similarity >= ALTERED_MIN:
@@ -351,10 +352,10 @@ class Checker:
         shared = self.assistant.index.lexical.coverage(query.terms, terms)
         if top >= PARAPHRASE_MIN and shared >= PARAPHRASE_TERMS:
             related = tuple(self._sentence_source(self.by_row[int(r)]) for r in nearest[:RELATED])
-            return Claim(text, "paraphrase", related=related, similarity=round(top, 4)), spent
+            return Claim(text, "paraphrase", related=related, similarity=overlap), spent
         hits = searcher.search(query, k=RELATED)
         related = tuple(_passage_source(h.passage) for h in hits)
-        return Claim(text, "absent", related=related, similarity=round(top, 4)), spent
+        return Claim(text, "absent", related=related, similarity=overlap), spent
 
     def _best(self, claim: list[Token], text: str, keys: list[tuple[str, int]]) -> tuple[_Unit, Alignment] | None:
         units: list[_Unit] = []
