@@ -175,6 +175,8 @@ def token_kind(tokens: list[Token], i: int, first: bool) -> str:
     """date, number, name or word, for token ``i`` of a sequence (``first``: it opens a sentence)."""
     t = tokens[i]
     nxt = tokens[i + 1].key if i + 1 < len(tokens) else ""
+    if _YEAR.match(t.key) and i > 1 and tokens[i - 1].text[:1].isupper() and not tokens[i - 1].text.isupper():
+        return "name"  # "France 2030", "Hi! PARIS Cluster 2030"
     if t.key in _MONTHS or _YEAR.match(t.key) or (t.key.isdigit() and len(t.key) <= 2 and nxt in _MONTHS):
         return "date"
     if any(c.isdigit() for c in t.key) or t.key in _NUMBER_WORDS:
@@ -518,8 +520,11 @@ def prepare_text(raw: str) -> tuple[str, str | None]:
 def split_claims(text: str) -> list[str]:
     """The sentences of ``text`` with the project's French-aware splitter; quotation marks around
     a sentence are not part of it."""
-    doc = Document(name="input", title="", text=text)
-    parts = [s.text.strip(" «»“”\"") for s in split_sentences(doc)]
+    # « Quoted. » Next: the splitter wants the closing mark against the full stop; moving the
+    # spaces (same length) keeps every offset valid in the original text.
+    shifted = text.replace(" »", "» ").replace("« ", " «")
+    doc = Document(name="input", title="", text=shifted)
+    parts = [text[s.start : s.end].strip(" «»“”\"") for s in split_sentences(doc)]
     return [p for p in parts if any(c.isalnum() for c in p)] or [text]
 
 
