@@ -116,6 +116,7 @@ def test_input_is_split_into_sentences_and_bad_input_refused():
         "Ils forment chaque année plus de 13 600 personnes.",
         "Le 8 mars 2024, à Paris, etc.",
     ]
+    assert split_claims("Sept écoles forment le cluster Hi! PARIS.") == ["Sept écoles forment le cluster Hi! PARIS."]
     for bad in ("", "   \n ", "« … »", "\x00\x07"):
         with pytest.raises(CheckError):
             prepare_text(bad)
