@@ -406,10 +406,14 @@ class Checker:
         for doc in self.assistant.index.documents:
             folded, offsets = self._folded[doc.name]
             at = folded.find(needle)
-            if at >= 0:
-                start, end = offsets[at], offsets[at + len(needle) - 1] + 1
-                passage = self._passage_at(doc.name, start)
-                return self._source(doc, passage, start, _closing(doc.text, end, text))
+            while at >= 0:
+                after = at + len(needle)
+                # Whole words only: "rance 2030" is no quote of "France 2030".
+                if not (at and folded[at - 1].isalnum()) and not (after < len(folded) and folded[after].isalnum()):
+                    start, end = offsets[at], offsets[after - 1] + 1
+                    passage = self._passage_at(doc.name, start)
+                    return self._source(doc, passage, start, _closing(doc.text, end, text))
+                at = folded.find(needle, at + 1)
         return None
 
     # ---------------------------------------------------------- helpers

@@ -146,6 +146,12 @@ def test_verbatim_quote_retyped_with_straight_apostrophes_and_line_breaks(assist
     _verbatim_slices(assistant, result)
 
 
+def test_a_slice_inside_a_word_is_no_quote(assistant):
+    (claim,) = assistant.check("rance 2030 soutient la convergence des technologies").claims
+    assert claim.verdict == "altered"
+    assert [(c.input, c.dossier) for c in claim.changed] == [("rance", "France")]
+
+
 def test_quote_spanning_two_dossier_sentences_is_one_verbatim_claim(assistant):
     text = ("Ils forment chaque année plus de 13 600 personnes. Leur production scientifique a augmenté "
             "de plus de 20 % entre la période 2014-2018 et la période 2020-2021.")
