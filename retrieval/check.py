@@ -7,10 +7,11 @@ text first, in case it is one quote spanning several sentences). For each:
    leaving out the quotation marks and ellipses around it, the claim is a
    slice of a document: **verbatim**, with that slice as the source. A quote
    cut at either end of a dossier sentence, or spanning two, is still one.
-2. *Candidates*: dossier sentences close to the claim by meaning (the claim's
-   vector against the index's sentence vectors) and by words (the sentences
-   of the passages BM25 ranks first), each alone and followed by the next
-   one; rapidfuzz's partial ratio keeps the closest few.
+2. *Candidates*: dossier sentences close to the claim by words (the
+   sentences of the passages BM25 ranks first) and, unless one of those is
+   already the claim's sentence with words changed, by meaning (the claim's
+   vector against the index's sentence vectors), each alone and followed by
+   the next one; rapidfuzz's partial ratio keeps the closest few.
 3. *Alignment*: each kept candidate is aligned with the claim word by word
    (difflib). Numbers ("3,2", "13 600", "50M€"), dates, names and words are
    tokens of their own, so "360" against "400" is a change the claim makes,
@@ -335,22 +336,28 @@ class Checker:
         claim = tokenize(text)
         if not claim:
             return Claim(text, "absent"), 0.0
+        # Words first: a claim that is a dossier sentence with a few words changed shares most
+        # of its terms with it, and BM25 finds it without embedding the claim.
         t0 = time.perf_counter()
-        searcher = self.assistant.searcher
-        query = searcher.encode(text)
-        cosines = self.assistant.index.sentence_vectors @ query.vector
-        nearest = np.argsort(-cosines)[:DENSE_SENTENCES]
-        keys = [self.by_row[int(r)] for r in nearest]
-        for i, _score in searcher.bm25(query, n=BM25_PASSAGES):
-            p = self.assistant.index.passages[i]
-            keys.extend((p.document, s.start) for s in p.sentences)
+        index, searcher = self.assistant.index, self.assistant.searcher
+        scores = index.lexical.scores(analyze(text))
+        top_passages = [int(i) for i in np.argsort(-scores, kind="stable")[:BM25_PASSAGES] if scores[i] > 0]
+        keys = [(index.passages[i].document, s.start) for i in top_passages for s in index.passages[i].sentences]
         spent = (time.perf_counter() - t0) * 1000
         best = self._best(claim, text, list(dict.fromkeys(keys)))
+        if not _same_sentence(best):
+            # Then meaning: the sentences nearest to the claim's vector join the candidates.
+            t0 = time.perf_counter()
+            query = searcher.encode(text)
+            cosines = index.sentence_vectors @ query.vector
+            nearest = np.argsort(-cosines)[:DENSE_SENTENCES]
+            spent += (time.perf_counter() - t0) * 1000
+            keys = [self.by_row[int(r)] for r in nearest] + keys
+            best = self._best(claim, text, list(dict.fromkeys(keys)))
+        if best is not None and _same_sentence(best):
+            return self._aligned(text, claim, *best), spent
+        # Not the dossier's sentence: so the claim was embedded above, and its closest sentences decide.
         overlap = round(best[1].similarity, 4) if best else 0.0
-        if best is not None:
-            unit, alignment = best
-            if alignment.identical or alignment.similarity >= ALTERED_MIN:
-                return self._aligned(text, claim, unit, alignment), spent
         top = float(cosines[nearest[0]]) if len(nearest) else 0.0
         terms: set[str] = set()
         for r in nearest[:RELATED]:
@@ -449,6 +456,11 @@ def _terms(text: str) -> frozenset[str]:
 
 def _passage_source(p: Passage) -> Source:
     return Source(p.passage_id, p.document, p.page, p.section, p.text, p.start, p.end)
+
+
+def _same_sentence(best: tuple[_Unit, Alignment] | None) -> bool:
+    """The claim is the candidate's words, or them with some changed (altered)."""
+    return best is not None and (best[1].identical or best[1].similarity >= ALTERED_MIN)
 
 
 def _better(a: Alignment, b: Alignment) -> bool:
