@@ -441,7 +441,8 @@ class Checker:
         return next(p for p in self.assistant.index.passages if p.document == document)
 
     def _source(self, doc: Document, passage: Passage, start: int, end: int) -> Source:
-        return Source(passage.passage_id, doc.name, doc.page_at(start), passage.section, doc.text[start:end], start, end)
+        quote = doc.text[start:end]
+        return Source(passage.passage_id, doc.name, doc.page_at(start), passage.section, quote, start, end)
 
     def _sentence_source(self, key: tuple[str, int]) -> Source:
         passage, sentence = self.sentences[key]

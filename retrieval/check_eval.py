@@ -59,7 +59,8 @@ def load_checks(path: Path, split: str | None = None) -> list[Case]:
             continue
         try:
             d = json.loads(line)
-            case = Case(d["id"], d["text"], d["kind"], d["expect"], d.get("source"), tuple(d.get("changed", [])), d["split"])
+            changed = tuple(d.get("changed", []))
+            case = Case(d["id"], d["text"], d["kind"], d["expect"], d.get("source"), changed, d["split"])
         except (ValueError, KeyError, TypeError) as exc:
             raise QuestionSetError(f"{path}:{number}: not a check case ({exc.__class__.__name__}: {exc})") from exc
         if case.kind not in KINDS or case.expect not in VERDICTS:
@@ -177,7 +178,8 @@ def run(assistant, cases: list[Case]) -> CheckReport:
     for name, (group, test) in figures.items():
         if group:
             value = _share(test(o) for o in group)
-            report.targets[name] = {"n": len(group), "value": value, "target": TARGETS[name], "met": value >= TARGETS[name]}
+            target = TARGETS[name]
+            report.targets[name] = {"n": len(group), "value": value, "target": target, "met": value >= target}
     paraphrases = kinds["paraphrase_fr"] + kinds["paraphrase_en"]
     if paraphrases:
         report.targets["paraphrase: paraphrased sentence shown"] = {

@@ -329,7 +329,7 @@ def _check_batch(args: argparse.Namespace) -> int:
             out = {"id": record.get("id") if isinstance(record, dict) else None, "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     if failed and not args.quiet:
-        print(f"retrieval: {failed} line(s) of {args.batch} could not be checked (see their \"error\")", file=sys.stderr)
+        print(f'retrieval: {failed} line(s) of {args.batch} could not be checked (see their "error")', file=sys.stderr)
     return 0
 
 
