@@ -221,7 +221,7 @@ def align(dossier: list[Token], claim: list[Token]) -> Alignment:
     and after its last word are a cut, not a change, and are left out of the ops."""
     matcher = difflib.SequenceMatcher(None, [t.key for t in dossier], [t.key for t in claim], autojunk=False)
     ops = [tuple(op) for op in matcher.get_opcodes()]
-    ops = _split_edge(ops)
+    ops = _split_edge(ops, dossier, claim)
     # Words the claim moved (found among the cut words) make the cut part of the change.
     inserted = {claim[j].key for tag, _, _, j1, j2 in ops if tag in ("insert", "replace") for j in range(j1, j2)}
     while ops and ops[0][0] == "delete" and not inserted & {dossier[i].key for i in range(ops[0][1], ops[0][2])}:
@@ -235,19 +235,26 @@ def align(dossier: list[Token], claim: list[Token]) -> Alignment:
     return Alignment(tuple(ops), matched, len(claim), span, common)
 
 
-def _split_edge(ops: list[tuple]) -> list[tuple]:
+def _split_edge(ops: list[tuple], dossier: list[Token], claim: list[Token]) -> list[tuple]:
     """A replace at either end that eats more dossier words than the claim has there is a
-    cut plus a replace: keep as many dossier words as claim words next to the claim."""
+    cut plus a change: the claim's words replace as many dossier words next to them when the
+    first of each are of a kind ("360" and "400"); otherwise the claim adds them ("…, à Lyon")."""
     if ops and ops[-1][0] == "replace":
         tag, i1, i2, j1, j2 = ops[-1]
         if i2 - i1 > j2 - j1:
-            keep = i1 + (j2 - j1)
-            ops[-1:] = [("replace", i1, keep, j1, j2), ("delete", keep, i2, j2, j2)]
+            if token_kind(dossier, i1, i1 == 0) == token_kind(claim, j1, j1 == 0):
+                keep = i1 + (j2 - j1)
+                ops[-1:] = [("replace", i1, keep, j1, j2), ("delete", keep, i2, j2, j2)]
+            else:
+                ops[-1:] = [("insert", i1, i1, j1, j2), ("delete", i1, i2, j2, j2)]
     if ops and ops[0][0] == "replace":
         tag, i1, i2, j1, j2 = ops[0]
         if i2 - i1 > j2 - j1:
-            cut = i2 - (j2 - j1)
-            ops[:1] = [("delete", i1, cut, j1, j1), ("replace", cut, i2, j1, j2)]
+            if token_kind(dossier, i2 - 1, i2 - 1 == 0) == token_kind(claim, j2 - 1, j2 - 1 == 0):
+                cut = i2 - (j2 - j1)
+                ops[:1] = [("delete", i1, cut, j1, j1), ("replace", cut, i2, j1, j2)]
+            else:
+                ops[:1] = [("delete", i1, i2, j1, j1), ("insert", i2, i2, j1, j2)]
     return ops
 
 
