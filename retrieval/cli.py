@@ -1,4 +1,4 @@
-"""Command line: `python -m retrieval build | search | ask | info | eval | fit | bench`."""
+"""Command line: `python -m retrieval build | search | ask | check | info | eval | fit | bench`."""
 
 from __future__ import annotations
 
@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
     p.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     p.add_argument("--out", metavar="FILE", help="where to write the weights (default: the package's weights.json)")
+    p.add_argument(
+        "--checks", nargs="?", const="eval/checks.jsonl", metavar="FILE",
+        help="measure `check` on a check set instead (default eval/checks.jsonl)",
+    )
+
+    _add_check(sub, common)
 
     p = sub.add_parser("bench", parents=[common], help="time build, cold start, warm answers, memory and scale")
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
@@ -341,6 +347,8 @@ def _ask_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.checks:
+        return _eval_checks(args)
     from .evaluate import run
     from .questions import load_questions
     from .report import report_json, report_text, write_report
@@ -399,6 +407,76 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ check
+
+
+def _add_check(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("check", parents=[common], help="check a quote attributed to the dossier")
+    p.add_argument("text", nargs="?", help="the quote to check (or use --batch)")
+    p.add_argument("--json", action="store_true", help="print the JSON object documented in the README")
+    p.add_argument("--batch", metavar="FILE", help='JSON lines {"id": ..., "text": ...}; "-" for stdin')
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check, prepare_text
+    from .check_render import check_json, check_text
+
+    if args.batch:
+        if args.text:
+            raise QuestionError("give either a text or --batch FILE, not both")
+        return _check_batch(args)
+    if args.text is None:
+        raise QuestionError('no text given: retrieval check "a sentence attributed to the dossier"')
+    prepare_text(args.text)  # reject an empty text before loading anything
+    result = check(_assistant(args), args.text)
+    if result.notice and not args.quiet:
+        print(f"retrieval: {result.notice}", file=sys.stderr)
+    print(json.dumps(check_json(result), ensure_ascii=False) if args.json else check_text(result))
+    return 0
+
+
+def _check_batch(args: argparse.Namespace) -> int:
+    """One JSON object per input line, in order (the lines read as `ask --batch` reads them)."""
+    from .check import check
+    from .check_render import check_json, check_text
+
+    if args.batch != "-" and not Path(args.batch).is_file():
+        raise QuestionError(f"batch file not found: {args.batch}")
+    assistant = _assistant(args)
+    failed = 0
+    for number, line in _batch_lines(args.batch):
+        record: dict = {}
+        try:
+            if line is None:
+                raise QuestionError(f"line {number} is not valid UTF-8")
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise QuestionError(f"line {number} is not a JSON object") from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise QuestionError(f'line {number} has no "text" string')
+            result = check(assistant, record["text"])
+            out = {"id": record.get("id"), **(check_json(result) if args.json else {"check": check_text(result)})}
+        except QuestionError as exc:
+            failed += 1
+            out = {"id": record.get("id") if isinstance(record, dict) else None, "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    if failed and not args.quiet:
+        print(f'retrieval: {failed} line(s) of {args.batch} could not be checked (see their "error")', file=sys.stderr)
+    return 0
+
+
+def _eval_checks(args: argparse.Namespace) -> int:
+    from .check_eval import load_checks, report_json, report_text, run
+
+    cases = load_checks(Path(args.checks), None if args.split == "all" else args.split)
+    if not cases:
+        raise QuestionSetError(f"no {args.split} cases in {args.checks}")
+    report = run(_assistant(args), cases)
+    print(json.dumps(report_json(report), ensure_ascii=False, indent=2) if args.json else report_text(report))
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "info": cmd_info,
@@ -407,6 +485,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "fit": cmd_fit,
     "bench": cmd_bench,
+    "check": cmd_check,
 }
 
 

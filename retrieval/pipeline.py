@@ -111,6 +111,12 @@ class Assistant:
         }
         return answer
 
+    def check(self, text: str):
+        """Check a quote attributed to the dossier, sentence by sentence (``retrieval.check``)."""
+        from .check import check
+
+        return check(self, text)
+
 
 def _weights(settings: Settings) -> scoring.Weights:
     """The fitted weights, with the answer threshold of the settings when one is set."""

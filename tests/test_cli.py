@@ -123,7 +123,7 @@ def test_a_bad_environment_value_is_one_line_and_asks_nothing(cli, value):
     done = cli("ask", "Quel est le budget de SaclAI-School ?", env={"RETRIEVAL_THRESHOLD": value})
     err = done.stderr.decode()
     assert done.returncode == 2 and done.stdout == b""
-    assert err == f"retrieval: error: RETRIEVAL_THRESHOLD must be a number between -10 and 10, not {value!r}\n"
+    assert err == f"retrieval: error: RETRIEVAL_THRESHOLD must be a number between 0 and 1, not {value!r}\n"
 
 
 def test_an_index_folder_that_is_a_file_is_one_line(cli, tmp_path):
