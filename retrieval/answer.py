@@ -207,7 +207,7 @@ def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams
                 lexical_section=section,
                 known=known,
                 context=context,
-                asks_type=want.typed,
+                asks_type=want.kind,
                 carries_type=typed,
                 heading=sentence.heading,
                 short=_is_short_line(passage, i),

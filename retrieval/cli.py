@@ -111,15 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", help="write report.md, plots and TREC qrels/run files there")
     p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation of the fitted weights over the set")
+    p.add_argument(
+        "--checks", nargs="?", const="eval/checks.jsonl", metavar="FILE",
+        help="measure `check` on a check set instead (default eval/checks.jsonl)",
+    )
 
     p = sub.add_parser("fit", parents=[common], help="fit the answerer's weights on a question set")
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
     p.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     p.add_argument("--out", metavar="FILE", help="where to write the weights (default: the package's weights.json)")
-    p.add_argument(
-        "--checks", nargs="?", const="eval/checks.jsonl", metavar="FILE",
-        help="measure `check` on a check set instead (default eval/checks.jsonl)",
-    )
 
     _add_check(sub, common)
 

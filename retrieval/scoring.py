@@ -22,7 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .asked import AGENT, AMOUNT, DATE, NAME, PLACE
+
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+# A number, a date or a place is rare in a sentence, so carrying one says much; proper
+# names are everywhere in a press kit, so carrying one says less: two pairs of features.
+VALUE_TYPES = (AMOUNT, DATE, PLACE)
+NAME_TYPES = (AGENT, NAME)
 
 # Per candidate sentence. Products let one linear model weigh a signal by how
 # much it can know for this question (lexical overlap means little for an
@@ -36,8 +42,10 @@ FEATURES = (
     "lexical_known",  # the same, times the share of the question's terms the dossier knows
     "lexical_section",  # the same with its section title's terms
     "context",  # a follow-up: share of the previous question's terms found
-    "typed",  # the question asks for a type (amount, date, place, name) and the sentence carries it
-    "untyped",  # the question asks for a type and the sentence doesn't carry it
+    "typed",  # the question asks for an amount, a date or a place and the sentence carries it
+    "untyped",  # the question asks for one of those and the sentence doesn't carry it
+    "named",  # the question asks for a person, an organisation or a name and the sentence has a new one
+    "unnamed",  # the question asks for one of those and the sentence names none it doesn't already give
     "heading",  # a bare heading
     "short",  # a short line of its own (cell, label)
     "log_words",  # log of the words quoted with it
@@ -52,7 +60,7 @@ CONFIDENCE_FEATURES = (
     "margin",  # best score minus the runner-up's
     "best_dense",
     "best_lexical",
-    "best_untyped",  # the best sentence lacks the asked type
+    "best_untyped",  # the best sentence lacks the asked amount, date or place
     "unknown",  # share of the question's term weight the dossier never uses
     "unknown_names",  # the same for its names only ("Strasbourg", "ChatGPT")
     "missing_french",  # a French question: share of its term weight absent from the best sentence and its section
@@ -71,7 +79,7 @@ def features(
     lexical_section: float,
     known: float,
     context: float,
-    asks_type: bool,
+    asks_type: str | None,
     carries_type: bool,
     heading: bool,
     short: bool,
@@ -88,8 +96,10 @@ def features(
         lexical * known,
         lexical_section,
         context,
-        float(asks_type and carries_type),
-        float(asks_type and not carries_type),
+        float(asks_type in VALUE_TYPES and carries_type),
+        float(asks_type in VALUE_TYPES and not carries_type),
+        float(asks_type in NAME_TYPES and carries_type),
+        float(asks_type in NAME_TYPES and not carries_type),
         float(heading),
         float(short),
         math.log1p(words),

@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from dataclasses import replace
+
 import pytest
 
-from retrieval.evaluate import relevant_passages
+from retrieval.answer import CLOSEST
+from retrieval.evaluate import relevant_passages, summarize
 from retrieval.pipeline import QuestionError
 from retrieval.text import normalize_space
 
+from .conftest import ROOT
+
+REPORTED = ROOT / "eval" / "reported.json"
+
 
 def test_the_question_set_is_big_varied_and_split(questions):
-    assert len(questions) >= 150
-    kinds = {q.kind for q in questions}
-    assert {"direct", "paraphrase", "number", "date", "english", "followup", "unanswerable"} <= kinds
-    assert sum(1 for q in questions if q.kind == "unanswerable") >= 15
+    assert len(questions) >= 400
+    count = Counter(q.kind for q in questions)
+    assert count["paraphrase"] >= 60 and count["english"] >= 60 and count["unanswerable"] >= 50
+    assert count["followup"] >= 30 and count["list"] >= 30 and count["entity"] >= 30
     assert {q.split for q in questions} == {"dev", "test"}
     assert sum(1 for q in questions if q.split == "test") >= 0.3 * len(questions)
+
+
+def _split_report(report, split: str):
+    part = replace(report, results=[r for r in report.results if r.item.split == split])
+    summarize(part)
+    return part
+
+
+def test_the_test_split_scores_at_least_what_the_readme_reports(report):
+    """Answer quality is deterministic on a CPU: guard it like behaviour."""
+    reported = json.loads(REPORTED.read_text())["test"]
+    test = _split_report(report, "test")
+    assert test.retrieval["hybrid"]["hit@1"] >= reported["hit@1"] - 1e-9
+    assert test.answers["span"] >= reported["span"] - 1e-9
+    assert test.answers["first_quote"] >= reported["first_quote"] - 1e-9
+    assert test.abstention["recall"] >= reported["unanswerable_declined"] - 1e-9
+    assert test.abstention["wrong"] <= reported["answerable_declined"]
+    for kind, span in reported["span_by_kind"].items():
+        assert test.by_kind[kind]["span"] >= span - 1e-9, kind
+
+
+def test_the_readme_shows_the_reported_figures():
+    reported = json.loads(REPORTED.read_text())["test"]
+    readme = (ROOT / "README.md").read_text()
+    for key in ("hit@1", "span", "first_quote"):
+        assert f"{reported[key]:.3f}" in readme, key
 
 
 def test_every_gold_evidence_is_in_some_passage(assistant, questions):
@@ -25,9 +60,9 @@ def test_every_gold_evidence_is_in_some_passage(assistant, questions):
 
 def test_hybrid_search_finds_the_evidence_in_the_top_five(report):
     for retriever in ("hybrid", "dense", "bm25"):
-        assert report.retrieval[retriever]["questions"] >= 150
-    assert report.retrieval["hybrid"]["hit@5"] >= 0.95
-    assert report.retrieval["hybrid"]["mrr@10"] >= 0.8
+        assert report.retrieval[retriever]["questions"] >= 400
+    assert report.retrieval["hybrid"]["hit@5"] >= report.retrieval["dense"]["hit@5"]
+    assert report.retrieval["hybrid"]["hit@5"] >= 0.9
 
 
 def test_hits_carry_each_retrievers_rank(assistant):
@@ -50,9 +85,35 @@ def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, re
     assert quotes >= 150
 
 
-def test_answers_contain_the_gold_span(report):
-    assert report.answers["span"] >= 0.85
-    assert report.by_kind["number"]["span"] >= 0.85
+def test_confidence_and_abstention_agree(report):
+    for r in report.results:
+        answer = r.answer
+        assert answer.confidence in ("high", "low", "none")
+        assert answer.abstained == (answer.confidence == "none")
+        assert bool(answer.citations) == (answer.confidence != "none")
+        if answer.confidence == "low":
+            assert answer.text.startswith(CLOSEST[answer.language])
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        # the chat's own example buttons (corpus.toml), each with the span a right answer holds
+        ("Combien d'argent reçoivent les IA clusters ?", "360 M€"),
+        ("Quand le PEPR en intelligence artificielle a-t-il été lancé ?", "25 mars 2024"),
+        ("Quelle est la puissance de calcul de Jean Zay après son extension ?", "125,9 PFlop/s"),
+        ("Combien d'entreprises ont été accompagnées par IA Booster ?", "200 entreprises"),
+        # cases from the issue: a table row's cells, a name beside its title, an extreme row
+        ("Qui porte le projet PEP-BIOccIA ?", "Région Occitanie"),
+        ("Que fait le projet PEP-BIOccIA ?", "cartographier les milieux naturels"),
+        ("Qui est la ministre de la Culture ?", "Rachida Dati"),
+        ("Which cluster gets the largest amount?", "75 M€"),
+    ],
+)
+def test_these_questions_get_the_right_first_quote(assistant, question, span):
+    answer = assistant.ask(question)
+    assert answer.confidence == "high"
+    assert span in normalize_space(answer.citations[0].quote), answer.text
 
 
 def test_answers_quote_with_markers_and_numbered_sources(assistant):
@@ -72,7 +133,6 @@ def test_an_english_question_gets_french_quotes(assistant):
 
 
 def test_questions_the_dossier_cannot_answer_are_declined(assistant, report):
-    assert report.abstention["recall"] >= 0.5
     assert report.abstention["false_abstention_rate"] <= 0.05
     answer = assistant.ask("Qui a gagné la Coupe du monde 2018 ?")
     assert answer.abstained and answer.citations == []
@@ -93,7 +153,7 @@ def test_a_follow_up_is_searched_with_the_previous_question(assistant):
     alone = assistant.ask("Quand a-t-il été lancé ?")
     followed = assistant.ask("Quand a-t-il été lancé ?", previous=previous)
     assert "25 mars 2024" in followed.text and followed.asked == f"{previous} Quand a-t-il été lancé ?"
-    assert alone.abstained or "25 mars 2024" not in alone.text
+    assert alone.confidence != "high" or "25 mars 2024" not in alone.text
     toulouse = assistant.ask("Et pour Toulouse ?", previous="Combien reçoit le cluster MIAI de Grenoble ?")
     assert "20 M€" in toulouse.text and "Toulouse" in toulouse.citations[0].quote
     # a complete question is not dragged back to the previous topic

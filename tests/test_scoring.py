@@ -33,12 +33,13 @@ def test_a_weights_file_missing_a_feature_is_refused():
 def test_features_follow_the_declared_order():
     f = scoring.features(
         dense_sentence=0.8, dense_passage=0.7, bm25_passage=0.5, passage_rank=4, lexical=0.5, lexical_section=0.6,
-        known=0.5, context=0.0, asks_type=True, carries_type=False, heading=True, short=False, words=9, english=True,
+        known=0.5, context=0.0, asks_type="date", carries_type=False, heading=True, short=False, words=9, english=True,
     )
     named = dict(zip(scoring.FEATURES, f))
     assert len(f) == len(scoring.FEATURES)
     assert named["inverse_rank"] == 0.25 and named["lexical_known"] == 0.25
     assert named["typed"] == 0.0 and named["untyped"] == 1.0 and named["heading"] == 1.0
+    assert named["named"] == 0.0 and named["unnamed"] == 0.0
     assert named["dense_english"] == 0.8 and named["lexical_english"] == 0.5
 
 
