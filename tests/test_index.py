@@ -33,7 +33,7 @@ def test_manifest_records_what_the_index_was_built_from(tiny_corpus, tmp_path, e
     built = _open(tiny_corpus, tmp_path / "index", embedder)
     m = built.manifest
     assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384 and len(m["model"]["probe"]) == 384
-    assert m["splitting"] == {"min_words": 40, "max_words": 120, "overlap": 1}
+    assert m["splitting"] == {"min_words": 40, "max_words": 120, "overlap": 1, "whole_words": 160}
     assert m["dense"] == {"type": "IndexFlatIP", "ntotal": len(built.passages), "metric": "inner_product"}
     assert len(m["corpus"]["checksum"]) == 64 and "faiss-cpu" in m["versions"]
     assert set(m["files"]) >= {"corpus.json", "dense.faiss", "sentences.npy", "lexicon.json"}
