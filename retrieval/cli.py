@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import ENGINES, Settings
 from .corpus import CorpusError
-from .embedder import ModelError
+from .embedder import ModelError, prepare_environment
 from .index import IndexProblem
 from .pipeline import QuestionError
 from .questions import QuestionSetError
@@ -35,6 +35,9 @@ def _common() -> argparse.ArgumentParser:
     )
     group.add_argument("--cache", metavar="DIR", help="where the default model is converted (env RETRIEVAL_CACHE)")
     group.add_argument("--threshold", type=float, help="abstain below this evidence (env RETRIEVAL_THRESHOLD)")
+    group.add_argument(
+        "--engine", choices=ENGINES, help="question embeddings: auto (onnxruntime for the default model) or torch"
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress or notices on stderr")
     return common
 
@@ -91,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings().with_(
-        corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
+        corpus_dir=args.corpus,
+        index_dir=args.index,
+        model=args.model,
+        cache_dir=args.cache,
+        threshold=args.threshold,
+        engine=args.engine,
     )
 
 
@@ -111,6 +119,7 @@ def _assistant(args: argparse.Namespace, rebuild: bool = False):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        prepare_environment(_settings(args))
         return COMMANDS[args.command](args)
     except (CorpusError, IndexProblem, ModelError, QuestionSetError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)
