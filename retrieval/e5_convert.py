@@ -321,7 +321,7 @@ def export_onnx(folder: Path, m: PackedE5) -> None:
         torch.onnx.export(
             encoder,
             example,
-            str(out / "encoder.onnx"),
+            str(out / "exported.onnx"),
             dynamo=False,
             input_names=["inputs_embeds", "attention_mask"],
             output_names=["embedding"],
@@ -332,6 +332,8 @@ def export_onnx(folder: Path, m: PackedE5) -> None:
             },
             opset_version=ONNX_OPSET,
         )
+    _optimize(out / "exported.onnx", out / "encoder.onnx")
+    (out / "exported.onnx").unlink()
     (out / "pieces.txt").write_text("\n".join(m.pieces), encoding="utf-8")
     np.save(out / "scores.npy", m.scores.astype(np.float32))
     spec = {
@@ -345,6 +347,17 @@ def export_onnx(folder: Path, m: PackedE5) -> None:
     }
     (out / "engine.json").write_text(json.dumps(spec, indent=2))
     _check_export(out / "encoder.onnx", bert, encoder)
+
+
+def _optimize(src: Path, dest: Path) -> None:
+    """Fuse the graph once (attention, layer norms, GELU) with onnxruntime's hardware-independent
+    passes, so that each start loads it as is instead of optimising it again."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(dest)
+    onnxruntime.InferenceSession(str(src), options, providers=["CPUExecutionProvider"])
 
 
 def _pooled_encoder(bert):

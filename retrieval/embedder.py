@@ -68,22 +68,37 @@ FAKE_MODEL = "fake/hashing-ngrams"
 register_model(FAKE_MODEL, _fake)
 
 
-def open_embedder(settings: Settings, rebuild: bool = False, log: Callable[[str], None] = lambda m: None) -> Embedder:
-    """The embedder for ``settings``; the engine is chosen here and nowhere else.
+def engine_for(settings: Settings, rebuild: bool = False) -> str:
+    """Which engine ``open_embedder`` uses for ``settings`` (without loading anything heavy).
 
     With ``settings.engine == "auto"`` the default model runs on onnxruntime
     when the index in use was built with it (so its probe can be checked);
-    otherwise, or with ``"torch"``, sentence-transformers runs it.
+    otherwise (no index, another model, a rebuild), or with ``"torch"``,
+    sentence-transformers runs it.
     """
     if settings.engine not in ENGINES:
         raise ModelError(f"unknown engine {settings.engine!r} (choose from {', '.join(ENGINES)})")
     if settings.model in _REGISTRY:
-        return _REGISTRY[settings.model](settings)
-    if settings.engine == "auto" and settings.model == DEFAULT_MODEL and not rebuild:
-        if _index_model(settings.index_dir) == DEFAULT_MODEL:
-            from .models.onnx_e5 import OnnxE5Embedder
+        return "registered"
+    if (
+        settings.engine == "auto"
+        and settings.model == DEFAULT_MODEL
+        and not rebuild
+        and _index_model(settings.index_dir) == DEFAULT_MODEL
+    ):
+        return "onnxruntime"
+    return "sentence-transformers"
 
-            return OnnxE5Embedder(settings.cache_dir)
+
+def open_embedder(settings: Settings, rebuild: bool = False) -> Embedder:
+    """The embedder for ``settings``; the engine is chosen here (``engine_for``) and nowhere else."""
+    engine = engine_for(settings, rebuild)
+    if engine == "registered":
+        return _REGISTRY[settings.model](settings)
+    if engine == "onnxruntime":
+        from .models.onnx_e5 import OnnxE5Embedder
+
+        return OnnxE5Embedder(settings.cache_dir)
     from .models.st import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(settings.model, settings.cache_dir)

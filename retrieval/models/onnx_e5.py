@@ -98,5 +98,7 @@ def _session(path: Path):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
+    # ``e5_convert`` saved the graph already optimised: don't spend the start on it again.
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3  # errors only: no advisory lines on stderr
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

