@@ -16,7 +16,7 @@ import threading
 
 from retrieval.config import Settings
 from retrieval.corpus import CorpusError, read_settings
-from retrieval.embedder import ModelError
+from retrieval.embedder import ModelError, prepare_environment
 from retrieval.index import IndexProblem
 
 CONCURRENCY = 4  # questions answered at once; the rest wait in the queue, in order
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.pipeline import Assistant
 
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+    prepare_environment(settings)
     log = lambda m: print(f"app: {m}", file=sys.stderr, flush=True)  # noqa: E731
     try:
         assistant = Assistant(settings, progress=True, log=log)
