@@ -1,13 +1,14 @@
-"""The default model's questions on onnxruntime: no torch, a cold start in about a second.
+"""The default model's questions on onnxruntime: no torch in the process.
 
 ``e5_convert`` writes, next to the sentence-transformers folder, the BERT
 encoder exported to ONNX (from the word vectors to the mean-pooled,
-normalised embedding) and the tokenizer's pieces. The 250,037 x 384 word
-vector table (384 MB) stays in ``model.safetensors`` and is memory-mapped:
-a question reads a few dozen of its rows, so neither the load nor the
-resident memory pays for the rest. Same weights, same float32 arithmetic:
-vectors match sentence-transformers' to a cosine of 0.9999+ (checked by
-``tests/test_engine.py``, and at every load through the index's probe).
+normalised embedding) and the tokenizer's pieces. The word vector table
+(250,037 rows, most of the model's weight) stays in ``model.safetensors``
+and is memory-mapped: a question reads a few dozen of its rows, so neither
+the load nor the resident memory pays for the rest. Same weights, same
+float32 arithmetic: ``tests/test_engine.py`` checks the vectors against
+sentence-transformers' on every question, and every load checks the
+index's probe vector.
 
 Building an index embeds thousands of passages and stays with
 sentence-transformers: ``passages`` loads it on first use.

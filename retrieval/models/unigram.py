@@ -1,10 +1,10 @@
 """The e5 tokenizer (SentencePiece unigram) in a few lines of Python, for questions.
 
-``tokenizers`` gives the same ids but takes about 1 s and 250 MB to build
-its trie for 250,002 pieces, and SentencePiece about as long: more than
-everything else a cold ``ask`` does. A question has a few dozen characters,
-so a dict lookup per substring (pieces are at most ``max_piece`` long) and
-the unigram Viterbi are quick. This mirrors the tokenizer ``e5_convert``
+``tokenizers`` gives the same ids, but building its model for 250,002
+pieces costs a cold ``ask`` more time and memory than everything else it
+does (and SentencePiece's about as much time; see README "Performance").
+A question has a few dozen characters, so a dict lookup per substring
+(pieces are at most ``max_piece`` long) and the unigram Viterbi are quick. This mirrors the tokenizer ``e5_convert``
 writes for sentence-transformers step for step (normaliser, Metaspace
 pre-tokeniser, ``tokenizers``' Viterbi with its tie rule and fused unknowns,
 truncation); ``tests/test_engine.py`` checks equal ids on every question
@@ -30,7 +30,7 @@ class UnigramTokenizer:
     """Text to token ids: ``<s>`` pieces ``</s>``, at most ``max_tokens`` in all."""
 
     def __init__(self, pieces: list[str], scores: np.ndarray, bos: int, eos: int, unk: int, max_tokens: int) -> None:
-        self.ids = dict(zip(pieces, range(len(pieces))))  # built in C: a third of a dict comprehension's time
+        self.ids = dict(zip(pieces, range(len(pieces))))  # built in C, unlike a comprehension
         self.scores = scores.tolist()
         self.max_piece = max(map(len, pieces))
         self.unk_score = float(scores.min()) - UNK_PENALTY
