@@ -14,7 +14,6 @@ anything else, and every build, goes through sentence-transformers
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
@@ -106,11 +105,11 @@ def open_embedder(settings: Settings, rebuild: bool = False) -> Embedder:
 
 def _index_model(index_dir: Path) -> str | None:
     """The model name the current index's manifest records, if there is a readable one."""
+    from .index import IndexProblem, current_folder, read_manifest
+
     try:
-        name = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip()
-        manifest = json.loads((Path(index_dir) / name / "manifest.json").read_text(encoding="utf-8"))
-        return manifest["model"]["name"]
-    except (OSError, ValueError, KeyError, TypeError):
+        return read_manifest(current_folder(index_dir)).get("model", {}).get("name")
+    except (IndexProblem, OSError, AttributeError):
         return None
 
 
