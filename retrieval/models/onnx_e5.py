@@ -26,9 +26,13 @@ from ..embedder import PROBE, ModelError
 from .unigram import UnigramTokenizer
 
 ENGINE_FILE = "engine.json"  # inside the converted model's ``onnx/`` folder
-# Questions are answered a few at a time (the chat serves 4 at once), and a
-# question's matrices (a few dozen tokens) gain little from a second thread.
-THREADS = 1
+# Threads per question: 0 is onnxruntime's default, one per core, as torch does
+# (a single question measured about 1.5x faster on 2 cores than with one thread).
+THREADS = 0
+# A thread that waits for work sleeps instead of spinning: on a machine shared
+# with other processes, or with several questions at once, spinning threads
+# take turns from the ones that work.
+SPIN = "0"
 
 
 def mmap_safetensor(path: Path, name: str) -> np.ndarray:
@@ -99,6 +103,7 @@ def _session(path: Path):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = THREADS
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", SPIN)
     # ``e5_convert`` saved the graph already optimised: don't spend the start on it again.
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3  # errors only: no advisory lines on stderr
