@@ -26,7 +26,7 @@ from retrieval.chat_view import PAGE, Turn, conversation_html, esc, make_turn, p
 from retrieval.cli import chat_parser
 from retrieval.config import Settings
 from retrieval.corpus import CorpusError, load_corpus, read_settings
-from retrieval.embedder import ModelError
+from retrieval.embedder import ModelError, prepare_environment
 from retrieval.http_limits import MAX_REQUEST_BYTES, RequestLimits
 from retrieval.index import IndexProblem
 
@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings().with_(
             corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
         )
+        prepare_environment(settings)
         title = str(chat_settings(settings).get("title") or DEFAULT_TITLE)
         examples = default_examples(settings)
     except (CorpusError, ValueError) as exc:

@@ -11,9 +11,9 @@ import re
 import sys
 from pathlib import Path
 
-from .config import THRESHOLD_RANGE, Settings, SettingsError, parse_threshold
+from .config import ENGINES, THRESHOLD_RANGE, Settings, SettingsError, parse_threshold
 from .corpus import CorpusError
-from .embedder import ModelError
+from .embedder import ModelError, prepare_environment
 from .index import IndexProblem
 from .pipeline import QuestionError
 from .questions import QuestionSetError
@@ -54,6 +54,9 @@ def _common() -> argparse.ArgumentParser:
         "--threshold",
         type=_threshold,
         help=f"answer from this confidence, {THRESHOLD_RANGE[0]:g} to {THRESHOLD_RANGE[1]:g} (env RETRIEVAL_THRESHOLD)",
+    )
+    group.add_argument(
+        "--engine", choices=ENGINES, help="question embeddings: auto (onnxruntime for the default model) or torch"
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress or notices on stderr")
     return common
@@ -133,7 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings().with_(
-        corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
+        corpus_dir=args.corpus,
+        index_dir=args.index,
+        model=args.model,
+        cache_dir=args.cache,
+        threshold=args.threshold,
+        engine=args.engine,
     )
 
 
@@ -156,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         # pypdf reports odd PDFs through logging (warnings and errors alike).
         logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
     try:
+        prepare_environment(_settings(args))
         return COMMANDS[args.command](args)
     except (CorpusError, IndexProblem, ModelError, QuestionSetError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)

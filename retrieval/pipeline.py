@@ -10,7 +10,7 @@ from dataclasses import replace
 from . import scoring
 from .answer import AnswerParams, compose
 from .config import MAX_QUESTION_CHARS, Settings
-from .embedder import Embedder
+from .embedder import Embedder, open_embedder
 from .followup import with_context
 from .index import Index, open_index
 from .records import Answer, Hit
@@ -54,7 +54,7 @@ class Assistant:
         self.settings = settings or Settings()
         if embedder is not None and embedder.name != self.settings.model:
             raise ValueError(f"embedder {embedder.name!r} is not the configured model {self.settings.model!r}")
-        self.embedder = embedder or Embedder(self.settings.model, self.settings.cache_dir)
+        self.embedder = embedder or open_embedder(self.settings, rebuild=rebuild)
         self.index: Index = open_index(
             self.settings.corpus_dir,
             self.settings.index_dir,

@@ -17,6 +17,7 @@ import pytest
 
 from retrieval.config import Settings
 from retrieval.embedder import Embedder
+from retrieval.models.st import SentenceTransformerEmbedder
 from retrieval.questions import load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,16 @@ DOSSIER = CORPUS / "france2030-ia-dossier-de-presse-2024-05-22.txt"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder(Settings().model, Settings().cache_dir)
+    """The real model through sentence-transformers (the reference engine)."""
+    return SentenceTransformerEmbedder(Settings().model, Settings().cache_dir)
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> Embedder:
+    """The tiny deterministic model registered as ``FAKE_MODEL``, for fast tests."""
+    from retrieval.embedder import FAKE_MODEL, open_embedder
+
+    return open_embedder(Settings().with_(model=FAKE_MODEL))
 
 
 @pytest.fixture(scope="session")

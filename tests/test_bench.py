@@ -18,14 +18,23 @@ def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeyp
     assert "360 M€" in answer.text and answer.citations[0].passage.document.startswith("synthetic-copy-")
 
 
-def test_bench_text_shows_every_figure_against_its_target():
+def test_bench_text_shows_every_figure_against_its_target_for_both_engines():
+    def engine(cold, rss, p50, p95):
+        return {"cold_first_answer_s": cold, "cold_cpu_s": cold / 2, "peak_rss_mb": rss, "warm_questions": 196, "warm_p50_ms": p50, "warm_p95_ms": p95}
+
+    onnx, torch = engine(1.2, 330.0, 9.0, 95.0), engine(8.8, 968.0, 24.0, 40.0)
     result = {
         "machine": {"cpus": 2, "python": "3.11"}, "repeats": 3, "embedded_texts": 942, "build_s": 20.0,
-        "cold_first_answer_s": 7.5, "warm_questions": 196, "warm_p50_ms": 21.0, "warm_p95_ms": 95.0,
-        "peak_rss_mb": 860.0, "bench_process_rss_mb": 1200.0, "targets": bench.TARGETS,
+        "engine": "onnxruntime", "engines": {"onnxruntime": onnx, "sentence-transformers": torch},
+        "vs_torch": {"cold_first_answer_s": 1.2 / 8.8, "cold_cpu_s": 1.2 / 8.8, "peak_rss_mb": 330 / 968, "warm_p50_ms": 9 / 24, "warm_p95_ms": 95 / 40},
+        "bench_process_rss_mb": 1200.0, "targets": bench.TARGETS,
         "scale": [{"factor": 100, "passages": 14000, "faiss": "IndexHNSWFlat", "index_build_s": 4.0,
                    "embedding_s_extrapolated": 2000.0, "query_p50_ms": 24.0, "query_p95_ms": 28.0}],
     }
     out = bench.text(result)
-    assert "p95 95.0 ms [<= 80: OVER]" in out and "p50 21.0 ms [<= 30: ok]" in out
+    assert "question embeddings: onnxruntime" in out
+    assert "1.20 s [<= 1.5 s: ok] (0.60 s of CPU), peak RSS 330 MB [<= 400 MB: ok]" in out
+    assert "8.80 s [<= 1.5 s: OVER] (4.40 s of CPU), peak RSS 968 MB [<= 400 MB: OVER]" in out
+    assert "p95 95.0 ms [<= 80: OVER]" in out and "p50 9.0 ms [<= 30: ok]" in out
+    assert "warm p50 0.38x [<= 0.6: ok], p95 2.38x [<= 0.6: OVER]" in out
     assert "IndexHNSWFlat" in out and "[p95 <= 100 ms: ok]" in out
