@@ -318,13 +318,14 @@ def _batch_id(record) -> object:
     return record.get("id") if isinstance(record, dict) else None
 
 
-def _ask_batch(args: argparse.Namespace) -> int:
-    """One JSON object per input line, in order; a bad line gets {"id", "error"} and the rest go on."""
-    from .render import to_json
+def _run_batch(args: argparse.Namespace, field: str, handle, verb: str) -> int:
+    """One JSON object per input line, in order; a bad line gets {"id", "error"} and the rest go on.
 
+    ``handle(record, number)`` turns a line's record, which holds a ``field`` string,
+    into the output object (without its id); ``verb`` names what failed ("answered").
+    """
     if args.batch != "-" and not Path(args.batch).is_file():
         raise QuestionError(f"batch file not found: {args.batch}")
-    assistant = _assistant(args)
     failed = 0
     for number, line in _batch_lines(args.batch):
         record: object = {}
@@ -332,15 +333,9 @@ def _ask_batch(args: argparse.Namespace) -> int:
             if line is None:
                 raise QuestionError(f"line {number} is not valid UTF-8")
             record = _read_line(line, number)
-            if not isinstance(record, dict) or type(record.get("question")) is not str:
-                raise QuestionError(f'line {number} has no "question" string')
-            previous = record.get("previous")
-            if previous is not None and type(previous) is not str:
-                raise QuestionError(f'line {number}: "previous" must be a string')
-            answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever, previous=previous)
-            out = {"id": _batch_id(record), **(to_json(answer) if args.json else {"answer": answer.text})}
-            if answer.notice:
-                out["notice"] = answer.notice
+            if not isinstance(record, dict) or type(record.get(field)) is not str:
+                raise QuestionError(f'line {number} has no "{field}" string')
+            out = {"id": _batch_id(record), **handle(record, number)}
         except QuestionError as exc:
             failed += 1
             out = {"id": _batch_id(record), "error": str(exc)}
@@ -351,8 +346,26 @@ def _ask_batch(args: argparse.Namespace) -> int:
             text = json.dumps({"id": None, "error": f"line {number}: the id is nested too deeply"})
         print(text, flush=True)
     if failed and not args.quiet:
-        print(f"retrieval: {failed} line(s) of {args.batch} could not be answered (see their \"error\")", file=sys.stderr)
+        print(f'retrieval: {failed} line(s) of {args.batch} could not be {verb} (see their "error")', file=sys.stderr)
     return 0
+
+
+def _ask_batch(args: argparse.Namespace) -> int:
+    from .render import to_json
+
+    if args.batch != "-" and not Path(args.batch).is_file():
+        raise QuestionError(f"batch file not found: {args.batch}")
+    assistant = _assistant(args)
+
+    def answer(record: dict, number: int) -> dict:
+        previous = record.get("previous")
+        if previous is not None and type(previous) is not str:
+            raise QuestionError(f'line {number}: "previous" must be a string')
+        answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever, previous=previous)
+        out = to_json(answer) if args.json else {"answer": answer.text}
+        return {**out, "notice": answer.notice} if answer.notice else out
+
+    return _run_batch(args, "question", answer, "answered")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -445,34 +458,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_batch(args: argparse.Namespace) -> int:
-    """One JSON object per input line, in order (the lines read as `ask --batch` reads them)."""
+    """`check --batch`: the lines read and answered as `ask --batch` reads them, each a {"id", "text"}."""
     from .check import check
     from .check_render import check_json, check_text
 
     if args.batch != "-" and not Path(args.batch).is_file():
         raise QuestionError(f"batch file not found: {args.batch}")
     assistant = _assistant(args)
-    failed = 0
-    for number, line in _batch_lines(args.batch):
-        record: dict = {}
-        try:
-            if line is None:
-                raise QuestionError(f"line {number} is not valid UTF-8")
-            try:
-                record = json.loads(line)
-            except ValueError:
-                raise QuestionError(f"line {number} is not a JSON object") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise QuestionError(f'line {number} has no "text" string')
-            result = check(assistant, record["text"])
-            out = {"id": record.get("id"), **(check_json(result) if args.json else {"check": check_text(result)})}
-        except QuestionError as exc:
-            failed += 1
-            out = {"id": record.get("id") if isinstance(record, dict) else None, "error": str(exc)}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
-    if failed and not args.quiet:
-        print(f'retrieval: {failed} line(s) of {args.batch} could not be checked (see their "error")', file=sys.stderr)
-    return 0
+
+    def checked(record: dict, number: int) -> dict:
+        result = check(assistant, record["text"])
+        return check_json(result) if args.json else {"check": check_text(result)}
+
+    return _run_batch(args, "text", checked, "checked")
 
 
 def _eval_checks(args: argparse.Namespace) -> int:

@@ -230,11 +230,14 @@ def test_cli_json_and_batch_give_one_verdict_per_line(cli, tmp_path):
         b"not json\n"
         b'{"id": "p", "text": "The European expertise centre will have its headquarters in Villers-Cotter\xc3\xaats."}\n'
         b'{"id": "a", "text": "La Coupe du monde 2018 a \xc3\xa9t\xc3\xa9 gagn\xc3\xa9e par la France."}\n'
+        + b"[" * 100_000
+        + b'\n{"id": NaN, "text": 5}\n'
     )
     done = cli("check", "--json", "--batch", str(batch))
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    assert [line["id"] for line in lines] == ["v", "e", None, "p", "a"]
+    assert [line["id"] for line in lines] == ["v", "e", None, "p", "a", None, "NaN"]
+    assert "nested too deeply" in lines[5]["error"] and 'no "text" string' in lines[6]["error"]
     assert list(lines[0]) == ["id", "input", "claims", "timings_ms"]
     claim = lines[0]["claims"][0]
     assert list(claim) == ["text", "verdict", "source", "diff", "changed", "related"]
