@@ -202,7 +202,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     """The index in use and whether it is stale, without building anything."""
     from .corpus import CorpusError as NoCorpus
-    from .embedder import Embedder
+    from .embedder import open_embedder
     from .index import current_folder, load, read_manifest, staleness
     from .passages import SplitParams
 
@@ -211,7 +211,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     manifest = read_manifest(folder)
     load(folder, manifest)  # verifies every file: a corrupt index is reported, not described
     try:
-        stale = staleness(manifest, settings.corpus_dir, Embedder(settings.model, settings.cache_dir), SplitParams())
+        stale = staleness(manifest, settings.corpus_dir, open_embedder(settings), SplitParams())
     except NoCorpus as exc:
         stale = str(exc)
     if args.json:

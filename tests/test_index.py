@@ -231,10 +231,10 @@ REBUILDER = """
 import sys, time
 from pathlib import Path
 from retrieval.config import Settings
-from retrieval.embedder import Embedder
+from retrieval.embedder import open_embedder
 from retrieval.index import open_index
 corpus, index, times, ready = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-embedder = Embedder(Settings().model, Settings().cache_dir)
+embedder = open_embedder(Settings().with_(corpus_dir=corpus, index_dir=index), rebuild=True)
 while not ready.exists():
     time.sleep(0.1)
 for i in range(times):
