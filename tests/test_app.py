@@ -83,15 +83,17 @@ def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):
     page.wait_for_selector("#sources mark")
     chat = page.inner_text("#chatbot")
     assert "bénéficieront de 360 M€ de financement de France 2030 sur cinq années" in chat
-    # each quote in its own item, each with its [n]
-    quotes = page.locator("#chatbot .turn").last.locator("li.quote")
-    assert quotes.count() >= 2 and all("[" in quotes.nth(i).inner_text() for i in range(quotes.count()))
-    first = page.locator("#sources details.source").first
+    first = page.locator("#sources .turn-sources:not([hidden]) details.source").first
     assert "page 7" in first.locator("summary").inner_text()
     assert "360 M€" in first.locator("mark").first.inner_text()
     assert first.locator("mark").first.is_visible()
+    # an answer of three quotes from three sources: each quote in its own item, each with its [n]
+    ask_in_page(page, "Parmi les IA-clusters, lesquels touchent 70 M€ ?")
+    page.wait_for_function("document.querySelector('#chatbot').innerText.includes('Hi! PARIS')")
+    quotes = page.locator("#chatbot .turn").last.locator("li.quote")
+    assert quotes.count() >= 2 and all("[" in quotes.nth(i).inner_text() for i in range(quotes.count()))
     # the other sources start closed; open one
-    blocks = page.locator("#sources details.source")
+    blocks = page.locator("#sources .turn-sources:not([hidden]) details.source")
     closed = [i for i in range(blocks.count()) if blocks.nth(i).get_attribute("open") is None]
     assert closed, "expected a second, closed source block"
     block = blocks.nth(closed[0])

@@ -176,11 +176,11 @@ def test_an_empty_question_gets_a_french_sentence_and_no_empty_bubble(new_page):
 
 def test_keyboard_and_screen_reader(new_page):
     pg = new_page()
-    ask_in_page(pg, CLUSTERS)  # typed, sent with Enter
+    ask_in_page(pg, "Parmi les IA-clusters, lesquels touchent 70 M€ ?")  # typed, sent with Enter; three sources
     assert pg.evaluate("document.activeElement === document.querySelector('#question textarea')")
     live = pg.locator("#chat-announce")
     assert live.get_attribute("aria-live") == "polite"
-    pg.wait_for_function("document.querySelector('#chat-announce').textContent.includes('360 M€')")
+    pg.wait_for_function("document.querySelector('#chat-announce').textContent.includes('70 M€')")
     # the [n] markers and the panel's blocks are reached with Tab and worked with Enter
     pg.locator("#chatbot button.cite").first.focus()
     pg.keyboard.press("Enter")
