@@ -303,5 +303,5 @@ def test_bad_server_settings_get_one_line(args, env, expected):
 def test_the_chat_takes_the_cli_flags():
     from app import parse_args
 
-    args = parse_args(["--cache", "/tmp/c", "--threshold", "1.5", "--quiet", "--index", "i", "--concurrency", "3"])
-    assert (args.cache, args.threshold, args.quiet, args.index, args.concurrency) == ("/tmp/c", 1.5, True, "i", 3)
+    args = parse_args(["--cache", "/tmp/c", "--threshold", "0.5", "--quiet", "--index", "i", "--concurrency", "3"])
+    assert (args.cache, args.threshold, args.quiet, args.index, args.concurrency) == ("/tmp/c", 0.5, True, "i", 3)
