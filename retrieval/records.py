@@ -162,7 +162,7 @@ class Answer:
     abstained: bool
     citations: list[Citation]
     hits: list[Hit]
-    evidence: float
+    evidence: float  # the confidence model's probability that the dossier answers (see scoring.py)
     language: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None

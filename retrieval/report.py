@@ -185,8 +185,8 @@ def write_plots(report: Report, folder: Path) -> list[str]:
     bins = 30
     ax.hist(pos, bins=bins, alpha=0.6, label="answerable", color="#55a868")
     ax.hist(neg, bins=bins, alpha=0.7, label="unanswerable", color="#c44e52")
-    ax.axvline(report.threshold, color="black", linestyle="--", label=f"threshold {report.threshold:g}")
-    ax.set_xlabel("evidence score")
+    ax.axvline(report.threshold, color="black", linestyle="--", label=f"answer threshold {report.threshold:g}")
+    ax.set_xlabel("confidence: probability that the dossier answers")
     ax.set_ylabel("questions")
     ax.legend()
     fig.tight_layout()
