@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -165,12 +166,19 @@ def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpu
     index_dir = tmp_path / "index"
     good = _open(tiny_corpus, index_dir, embedder)
     (tiny_corpus / "tram.txt").write_text("Une version que le build tué n'écrira jamais.\n", encoding="utf-8")
-    for delay in (0.5, 3.0, 6.0):  # during start-up, model loading and embedding
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "retrieval", "build", "--corpus", str(tiny_corpus), "--index", str(index_dir)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
+
+    def build(into: Path) -> subprocess.Popen:
+        command = [sys.executable, "-m", "retrieval", "build", "--corpus", str(tiny_corpus), "--index", str(into)]
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    # How long a whole build takes here (into another folder): the kills land
+    # during start-up, model loading and embedding whatever the machine's speed.
+    start = time.perf_counter()
+    assert build(tmp_path / "timing").wait() == 0
+    duration = time.perf_counter() - start
+    for share in (0.1, 0.4, 0.7):
+        proc = build(index_dir)
+        time.sleep(share * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert current_folder(index_dir) == good.folder
