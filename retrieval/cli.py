@@ -318,14 +318,19 @@ def _batch_id(record) -> object:
     return record.get("id") if isinstance(record, dict) else None
 
 
+def _batch_file(args: argparse.Namespace) -> None:
+    """A missing batch file is reported before the model loads."""
+    if args.batch != "-" and not Path(args.batch).is_file():
+        raise QuestionError(f"batch file not found: {args.batch}")
+
+
 def _run_batch(args: argparse.Namespace, field: str, handle, verb: str) -> int:
     """One JSON object per input line, in order; a bad line gets {"id", "error"} and the rest go on.
 
     ``handle(record, number)`` turns a line's record, which holds a ``field`` string,
     into the output object (without its id); ``verb`` names what failed ("answered").
+    The caller has checked the file exists (``_batch_file``) before loading the model.
     """
-    if args.batch != "-" and not Path(args.batch).is_file():
-        raise QuestionError(f"batch file not found: {args.batch}")
     failed = 0
     for number, line in _batch_lines(args.batch):
         record: object = {}
@@ -353,8 +358,7 @@ def _run_batch(args: argparse.Namespace, field: str, handle, verb: str) -> int:
 def _ask_batch(args: argparse.Namespace) -> int:
     from .render import to_json
 
-    if args.batch != "-" and not Path(args.batch).is_file():
-        raise QuestionError(f"batch file not found: {args.batch}")
+    _batch_file(args)
     assistant = _assistant(args)
 
     def answer(record: dict, number: int) -> dict:
@@ -462,8 +466,7 @@ def _check_batch(args: argparse.Namespace) -> int:
     from .check import check
     from .check_render import check_json, check_text
 
-    if args.batch != "-" and not Path(args.batch).is_file():
-        raise QuestionError(f"batch file not found: {args.batch}")
+    _batch_file(args)
     assistant = _assistant(args)
 
     def checked(record: dict, number: int) -> dict:
