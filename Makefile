@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install chat ask build eval bench test clean
+.PHONY: install chat ask build eval bench lint test clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ eval: install
 
 bench: install
 	$(PY) -m retrieval bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: install
 	$(PY) -m pytest

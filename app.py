@@ -32,7 +32,9 @@ from retrieval.index import IndexProblem
 
 HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
-CONCURRENCY = 4  # questions answered at once: one answer is ~30 ms of CPU, 2 cores, so more only queues inside
+CONCURRENCY = (
+    4  # questions answered at once: one answer is ~30 ms of CPU, 2 cores, so more only queues inside
+)
 QUEUE_SIZE = 256  # questions waiting beyond that; the next one is refused with "retry in 5 seconds"
 BOX_MAX_CHARS = 20_000  # a pasted page fits in the box and gets the "question cut" notice (cut at 1,000)
 EXAMPLES_SHOWN = 8
@@ -45,7 +47,9 @@ def _port(value: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535; --port or RETRIEVAL_PORT)") from None
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a port number (1-65535; --port or RETRIEVAL_PORT)"
+        ) from None
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535; --port or RETRIEVAL_PORT)")
     return port
@@ -58,7 +62,9 @@ def _count(name: str, env: str, high: int):
         except ValueError:
             n = 0
         if not 1 <= n <= high:
-            raise argparse.ArgumentTypeError(f"{name} takes a whole number from 1 to {high} ({env}), not {value!r}")
+            raise argparse.ArgumentTypeError(
+                f"{name} takes a whole number from 1 to {high} ({env}), not {value!r}"
+            )
         return n
 
     return parse
@@ -67,8 +73,12 @@ def _count(name: str, env: str, high: int):
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = chat_parser("Chat with the dossier (answers quote it, with sources).")
     env = os.environ.get
-    parser.add_argument("--host", default=env("RETRIEVAL_HOST", "127.0.0.1"), help="default 127.0.0.1 (env RETRIEVAL_HOST)")
-    parser.add_argument("--port", type=_port, default=env("RETRIEVAL_PORT", "7860"), help="default 7860 (env RETRIEVAL_PORT)")
+    parser.add_argument(
+        "--host", default=env("RETRIEVAL_HOST", "127.0.0.1"), help="default 127.0.0.1 (env RETRIEVAL_HOST)"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=env("RETRIEVAL_PORT", "7860"), help="default 7860 (env RETRIEVAL_PORT)"
+    )
     parser.add_argument(
         "--concurrency",
         type=_count("--concurrency", "RETRIEVAL_CONCURRENCY", 64),
@@ -82,7 +92,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"questions that may wait; beyond, a client is told to retry (env RETRIEVAL_QUEUE_SIZE, default {QUEUE_SIZE})",
     )
     parser.add_argument("--mcp", action="store_true", help="also serve the `ask` tool over MCP")
-    parser.add_argument("--share", action="store_true", help="create a public gradio.live link (off by default)")
+    parser.add_argument(
+        "--share", action="store_true", help="create a public gradio.live link (off by default)"
+    )
     return parser.parse_args(argv)
 
 
@@ -151,7 +163,9 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
     from retrieval.render import to_json
 
     def refused(message: str) -> gr.Error:
-        return gr.Error(message, print_exception=False)  # a refused question is one line in the log, not a traceback
+        return gr.Error(
+            message, print_exception=False
+        )  # a refused question is one line in the log, not a traceback
 
     def respond(question: str, turns: list[Turn], previous: str | None):
         turns = list(turns or [])
@@ -197,7 +211,9 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         return gr.update(visible=True), gr.Timer(active=True)
 
     chat_js = (WEB / "chat.js").read_text(encoding="utf-8")
-    chat_js = chat_js.replace("__COPY__", json.dumps(PAGE["copy"])).replace("__COPIED__", json.dumps(PAGE["copied"]))
+    chat_js = chat_js.replace("__COPY__", json.dumps(PAGE["copy"])).replace(
+        "__COPIED__", json.dumps(PAGE["copied"])
+    )
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.HTML(
             f"<h2>{esc(title)}</h2><p>Posez une question en français ou en anglais : la réponse cite le dossier "
@@ -205,7 +221,9 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             "<em>Ask in French or English; answers quote the dossier word for word.</em></p>",
             elem_id="intro",
         )
-        status = gr.HTML(f'<p class="building" role="status">{esc(PAGE["building"])}</p>', elem_id="status", visible=False)
+        status = gr.HTML(
+            f'<p class="building" role="status">{esc(PAGE["building"])}</p>', elem_id="status", visible=False
+        )
         turns = gr.State([])
         previous = gr.State(None)
         with gr.Row():
@@ -226,9 +244,14 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             with gr.Column(scale=2):
                 panel = gr.HTML(panel_html([]), elem_id="sources")
         box.submit(
-            respond, [box, turns, previous], [box, turns, previous, conversation, panel], api_visibility="private"
+            respond,
+            [box, turns, previous],
+            [box, turns, previous, conversation, panel],
+            api_visibility="private",
         )
-        reset.click(new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private")
+        reset.click(
+            new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private"
+        )
         download.click(None, None, None, js="() => window.dossierDownload()", api_visibility="private")
         timer = gr.Timer(STATUS_POLL_S, active=False)
         timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
@@ -276,7 +299,9 @@ def theme_and_css():
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     regular, bold = fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
     css = (WEB / "chat.css").read_text(encoding="utf-8")
-    css = css.replace("FONT_REGULAR", f"gradio_api/file={regular}").replace("FONT_BOLD", f"gradio_api/file={bold}")
+    css = css.replace("FONT_REGULAR", f"gradio_api/file={regular}").replace(
+        "FONT_BOLD", f"gradio_api/file={bold}"
+    )
     theme = gr.themes.Default(
         font=["DejaVu Sans", "ui-sans-serif", "system-ui", "sans-serif"],
         font_mono=["DejaVu Sans Mono", "ui-monospace", "monospace"],
@@ -292,7 +317,9 @@ def json_tool_results(demo) -> None:
     original = server.postprocess_output_data
 
     def postprocess(data, root_url):
-        return original([json.dumps(d, ensure_ascii=False) if isinstance(d, (dict, list)) else d for d in data], root_url)
+        return original(
+            [json.dumps(d, ensure_ascii=False) if isinstance(d, (dict, list)) else d for d in data], root_url
+        )
 
     server.postprocess_output_data = postprocess
 
@@ -306,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"app: warning: {warning}", file=sys.stderr, flush=True)
     try:
         settings = Settings().with_(
-            corpus_dir=args.corpus, index_dir=args.index, model=args.model, cache_dir=args.cache, threshold=args.threshold
+            corpus_dir=args.corpus,
+            index_dir=args.index,
+            model=args.model,
+            cache_dir=args.cache,
+            threshold=args.threshold,
         )
         prepare_environment(settings)
         title = str(chat_settings(settings).get("title") or DEFAULT_TITLE)
@@ -337,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         css=css,
         allowed_paths=font_files,
         max_file_size=1,  # no upload route is needed; RequestLimits refuses it before this applies
-        app_kwargs={"middleware": [Middleware(RequestLimits, max_bytes=MAX_REQUEST_BYTES, queue_size=args.queue_size)]},
+        app_kwargs={
+            "middleware": [Middleware(RequestLimits, max_bytes=MAX_REQUEST_BYTES, queue_size=args.queue_size)]
+        },
         footer_links=["api"],
         show_error=False,
         quiet=quiet,

@@ -34,7 +34,9 @@ def measure(assistant, questions: list[str], texts: list[str], rounds: int) -> d
     ask_ms: list[float] = []
     check_ms: list[float] = []
     by_verdict: dict[str, list[float]] = {}
-    assistant.check(texts[0])  # builds the checker (folded documents) once, as a server would at its first check
+    assistant.check(
+        texts[0]
+    )  # builds the checker (folded documents) once, as a server would at its first check
     assistant.ask(questions[0])
     for _ in range(rounds):
         for n in range(max(len(questions), len(texts))):

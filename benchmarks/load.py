@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,7 +58,7 @@ def run_load(url: str, questions: list[str], requests: int, clients: int, timeou
         try:
             result = local.client.predict(questions[i % len(questions)], api_name="/ask")
             ok = isinstance(result, dict) and isinstance(result.get("answer"), str)
-        except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+        except Exception as exc:
             ok, result = False, f"{type(exc).__name__}: {exc}"
         elapsed = (time.perf_counter() - start) * 1000
         with lock:
@@ -97,14 +96,17 @@ READY = "app: ready to answer"  # app.py serves its page at once and logs this o
 def start_app() -> tuple[subprocess.Popen, str]:
     """The app on a free loopback port, returned once it answers questions (not just its page)."""
     port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="load-app-", suffix=".log", delete=False)
+    # The log outlives this function: the app writes to it until the benchmark stops it.
+    log = tempfile.NamedTemporaryFile(prefix="load-app-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(1200):
         if proc.poll() is not None:
-            raise SystemExit("the app exited during start-up: " + Path(log.name).read_text(errors="replace")[-500:])
+            raise SystemExit(
+                "the app exited during start-up: " + Path(log.name).read_text(errors="replace")[-500:]
+            )
         if READY in Path(log.name).read_text(errors="replace"):
             return proc, url
         time.sleep(0.5)
@@ -119,7 +121,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
-    parser.add_argument("--warmup", type=int, default=0, help="questions asked first, not measured (fills caches)")
+    parser.add_argument(
+        "--warmup", type=int, default=0, help="questions asked first, not measured (fills caches)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     questions = [q.question for q in load_questions(Path(args.questions))]

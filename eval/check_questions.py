@@ -51,7 +51,7 @@ def check(lines: list[str], texts: list[str]) -> tuple[list[str], list[dict]]:
             continue
         records.append(rec)
         qid = rec.get("id", f"line {number}")
-        fail = lambda msg: failures.append(f"{qid}: {msg}")  # noqa: E731
+        fail = lambda msg, qid=qid: failures.append(f"{qid}: {msg}")  # noqa: E731
         if qid in seen:
             fail("duplicate id")
         kind, split = rec.get("kind"), rec.get("split")

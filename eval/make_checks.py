@@ -185,16 +185,35 @@ NAME = [
     ("Le projet NORMANTHIIA", "Caen", "Rouen"),
 ]
 REORDERED = [
-    ("Les efforts se sont concentrés", "Depuis 2022, les efforts se sont concentrés sur la confiance, la frugalité et l'embarquabilité."),
-    ("Former des talents répondant", "Une priorité de France 2030 est de former des talents répondant aux besoins de la filière IA."),
-    ("Pour assurer son autonomie stratégique", "La France a toujours fait le pari de l’open source pour assurer son autonomie stratégique."),
-    ("Les données sont plus que jamais", "Les données sont des actifs stratégiques de premier plan, plus que jamais."),
-    ("Le projet est porté par la France", "Le projet est porté par l’Union Européenne, la France et les Pays-Bas."),
+    (
+        "Les efforts se sont concentrés",
+        "Depuis 2022, les efforts se sont concentrés sur la confiance, la frugalité et l'embarquabilité.",
+    ),
+    (
+        "Former des talents répondant",
+        "Une priorité de France 2030 est de former des talents répondant aux besoins de la filière IA.",
+    ),
+    (
+        "Pour assurer son autonomie stratégique",
+        "La France a toujours fait le pari de l’open source pour assurer son autonomie stratégique.",
+    ),
+    (
+        "Les données sont plus que jamais",
+        "Les données sont des actifs stratégiques de premier plan, plus que jamais.",
+    ),
+    (
+        "Le projet est porté par la France",
+        "Le projet est porté par l’Union Européenne, la France et les Pays-Bas.",
+    ),
     ("Nous ne sommes qu’à l’aube", "Beaucoup reste à faire et nous ne sommes qu’à l’aube de l’IA."),
-    ("Ce projet vise à utiliser l'IA pour cartographier",
-     "Ce projet vise à utiliser l'IA pour prédire la présence d'espèces et cartographier les milieux naturels (faune/flore)."),
-    ("Ce projet vise à utiliser l’IA pour mieux suivre",
-     "Ce projet vise à utiliser l’IA pour mieux suivre et réduire le bruit et la pollution de l'air."),
+    (
+        "Ce projet vise à utiliser l'IA pour cartographier",
+        "Ce projet vise à utiliser l'IA pour prédire la présence d'espèces et cartographier les milieux naturels (faune/flore).",
+    ),
+    (
+        "Ce projet vise à utiliser l’IA pour mieux suivre",
+        "Ce projet vise à utiliser l’IA pour mieux suivre et réduire le bruit et la pollution de l'air.",
+    ),
 ]
 DROPPED = [
     ("Pour faire de la France un leader mondial en IA", " de France 2030", ""),
@@ -207,31 +226,90 @@ DROPPED = [
     ("L’objectif est d’aider les collectivités", " plus généralement,", ""),
 ]
 PARAPHRASE_FR = [
-    ("Pour faire de la France un leader mondial en IA", "Les neuf IA-clusters recevront au total 360 millions d'euros de l'État pendant cinq ans."),
-    ("Le consortium d’Etats membres", "Le futur centre européen d'expertise aura son siège dans la Cité internationale de la langue française, à Villers-Cotterêts."),
-    ("En complément du financement du Ministère", "Grâce aux 40 millions d'euros de France 2030, la puissance de calcul de Jean Zay sera quadruplée."),
-    ("Le projet est porté par la France", "La France, les Pays-Bas et l'UE portent ensemble ce projet exaflopique."),
-    ("Il s’agit de la troisième bibliothèque", "Derrière celles de Google et de Meta, scikit-learn arrive au troisième rang mondial des bibliothèques."),
-    ("Nous ne sommes qu’à l’aube", "L'intelligence artificielle n'en est qu'à ses débuts et il reste énormément à accomplir."),
+    (
+        "Pour faire de la France un leader mondial en IA",
+        "Les neuf IA-clusters recevront au total 360 millions d'euros de l'État pendant cinq ans.",
+    ),
+    (
+        "Le consortium d’Etats membres",
+        "Le futur centre européen d'expertise aura son siège dans la Cité internationale de la langue française, à Villers-Cotterêts.",
+    ),
+    (
+        "En complément du financement du Ministère",
+        "Grâce aux 40 millions d'euros de France 2030, la puissance de calcul de Jean Zay sera quadruplée.",
+    ),
+    (
+        "Le projet est porté par la France",
+        "La France, les Pays-Bas et l'UE portent ensemble ce projet exaflopique.",
+    ),
+    (
+        "Il s’agit de la troisième bibliothèque",
+        "Derrière celles de Google et de Meta, scikit-learn arrive au troisième rang mondial des bibliothèques.",
+    ),
+    (
+        "Nous ne sommes qu’à l’aube",
+        "L'intelligence artificielle n'en est qu'à ses débuts et il reste énormément à accomplir.",
+    ),
     ("La relève aura lieu", "Les candidatures seront relevées début juillet 2024."),
-    ("Former des talents répondant", "France 2030 considère comme prioritaire de former les talents dont la filière a besoin."),
-    ("Afin d’inciter à la collaboration entre acteurs", "Pour favoriser les coopérations, une rencontre de mise en relation est prévue à la mi-juin."),
-    ("Cela s’est traduit concrètement", "Les impôts ont diminué de 60 milliards, une moitié profitant aux ménages, l'autre aux entreprises."),
-    ("Ce projet vise à améliorer et généraliser la détection de fuites",
-     "L'idée est de mieux repérer les fuites du réseau d'eau potable grâce à l'écoute des canalisations."),
-    ("Hi! PARIS Cluster 2030 réunit", "Sept grandes écoles d'ingénieurs, HEC, Inria et le CNRS forment ensemble le cluster Hi! PARIS."),
+    (
+        "Former des talents répondant",
+        "France 2030 considère comme prioritaire de former les talents dont la filière a besoin.",
+    ),
+    (
+        "Afin d’inciter à la collaboration entre acteurs",
+        "Pour favoriser les coopérations, une rencontre de mise en relation est prévue à la mi-juin.",
+    ),
+    (
+        "Cela s’est traduit concrètement",
+        "Les impôts ont diminué de 60 milliards, une moitié profitant aux ménages, l'autre aux entreprises.",
+    ),
+    (
+        "Ce projet vise à améliorer et généraliser la détection de fuites",
+        "L'idée est de mieux repérer les fuites du réseau d'eau potable grâce à l'écoute des canalisations.",
+    ),
+    (
+        "Hi! PARIS Cluster 2030 réunit",
+        "Sept grandes écoles d'ingénieurs, HEC, Inria et le CNRS forment ensemble le cluster Hi! PARIS.",
+    ),
 ]
 PARAPHRASE_EN = [
-    ("Pour faire de la France un leader mondial en IA", "The nine winners of the AI-clusters call will receive 360 million euros from France 2030 over five years."),
-    ("Le consortium d’Etats membres", "The European expertise centre will have its headquarters in Villers-Cotterêts."),
-    ("Cette extension du calculateur Jean Zay", "The upgrade raises Jean Zay's peak computing power from 36.85 to 125.9 petaflops."),
-    ("Tel est l’objectif du dispositif", "The AI research programme was launched on 25 March 2024 under the national AI strategy."),
-    ("La Stratégie nationale pour l’IA consacre ainsi", "The national AI strategy devotes 32 million euros to open-source machine learning tools."),
-    ("Depuis 2017, le Président", "Since 2017 the President has pursued an ambitious policy for artificial intelligence."),
+    (
+        "Pour faire de la France un leader mondial en IA",
+        "The nine winners of the AI-clusters call will receive 360 million euros from France 2030 over five years.",
+    ),
+    (
+        "Le consortium d’Etats membres",
+        "The European expertise centre will have its headquarters in Villers-Cotterêts.",
+    ),
+    (
+        "Cette extension du calculateur Jean Zay",
+        "The upgrade raises Jean Zay's peak computing power from 36.85 to 125.9 petaflops.",
+    ),
+    (
+        "Tel est l’objectif du dispositif",
+        "The AI research programme was launched on 25 March 2024 under the national AI strategy.",
+    ),
+    (
+        "La Stratégie nationale pour l’IA consacre ainsi",
+        "The national AI strategy devotes 32 million euros to open-source machine learning tools.",
+    ),
+    (
+        "Depuis 2017, le Président",
+        "Since 2017 the President has pursued an ambitious policy for artificial intelligence.",
+    ),
     ("Quatre premiers pôles", "The first four interdisciplinary AI institutes were set up in 2019."),
-    ("France 2030 est inédit par son ampleur", "France 2030 invests 54 billion euros over five years in strategic sectors."),
-    ("Ces premiers projets du programme de recherche IA", "These first research projects will hire more than 150 PhD students and as many postdocs and engineers."),
-    ("La startup Probabl", "The start-up Probabl was spun off from Inria to turn scikit-learn into products and services."),
+    (
+        "France 2030 est inédit par son ampleur",
+        "France 2030 invests 54 billion euros over five years in strategic sectors.",
+    ),
+    (
+        "Ces premiers projets du programme de recherche IA",
+        "These first research projects will hire more than 150 PhD students and as many postdocs and engineers.",
+    ),
+    (
+        "La startup Probabl",
+        "The start-up Probabl was spun off from Inria to turn scikit-learn into products and services.",
+    ),
 ]
 FABRICATED = [
     "L'État consacrera 2 milliards d'euros à un supercalculateur exaflopique installé à Marseille d'ici 2026.",
@@ -296,7 +374,13 @@ def cases() -> list[dict]:
     for prefix, old, new in NUMBER:
         s = sentence(prefix)
         assert s.count(old) >= 1, (prefix, old)
-        add("number_changed", s.replace(old, new, 1), "altered", s, [{"kind": "number", "input": new, "dossier": old}])
+        add(
+            "number_changed",
+            s.replace(old, new, 1),
+            "altered",
+            s,
+            [{"kind": "number", "input": new, "dossier": old}],
+        )
     cut = words(sentence("Pour faire de la France un leader mondial en IA"), 9, 24)
     add(  # the issue's own example
         "number_changed",
@@ -308,11 +392,23 @@ def cases() -> list[dict]:
     for prefix, old, new, dossier_token, input_token in DATE:
         s = sentence(prefix)
         assert old in s, (prefix, old)
-        add("date_changed", s.replace(old, new, 1), "altered", s, [{"kind": "date", "input": input_token, "dossier": dossier_token}])
+        add(
+            "date_changed",
+            s.replace(old, new, 1),
+            "altered",
+            s,
+            [{"kind": "date", "input": input_token, "dossier": dossier_token}],
+        )
     for prefix, old, new in NAME:
         s = sentence(prefix)
         assert old in s, (prefix, old)
-        add("name_changed", s.replace(old, new, 1), "altered", s, [{"kind": "name", "input": new, "dossier": old}])
+        add(
+            "name_changed",
+            s.replace(old, new, 1),
+            "altered",
+            s,
+            [{"kind": "name", "input": new, "dossier": old}],
+        )
     for prefix, text in REORDERED:
         add("reordered", text, "altered", sentence(prefix))
     for prefix, old, new in DROPPED:

@@ -1,8 +1,8 @@
 """Question answering over a document dossier: answers quote it word for word, with citations.
 
-    from retrieval import Assistant
-    answer = Assistant().ask("Combien reçoivent les IA clusters ?")
-    print(answer.text, [c.passage.page for c in answer.citations])
+from retrieval import Assistant
+answer = Assistant().ask("Combien reçoivent les IA clusters ?")
+print(answer.text, [c.passage.page for c in answer.citations])
 """
 
 __version__ = "0.1.0"

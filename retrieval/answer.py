@@ -54,7 +54,9 @@ class AnswerParams:
 
     passages: int = 8  # top passages whose sentences are candidates (hit@10 barely exceeds hit@8 on dev)
     w_context: float = 0.3  # a follow-up's previous question: its share of the term coverage
-    extra_ratio: float = 0.5  # a runner-up is quoted when its probability is at least this share of the best's
+    extra_ratio: float = (
+        0.5  # a runner-up is quoted when its probability is at least this share of the best's
+    )
     max_sentences: int = 2
     max_words: int = 80
     # A list question ("Quels sont les lauréats…") wants every item: more room, and
@@ -87,7 +89,9 @@ def _is_short_line(passage: Passage, i: int) -> bool:
         return True
     text = passage.text
     a, b = s.start - passage.start, s.end - passage.start
-    own_line = (a == 0 or text[a - 1] == "\n" or text[max(0, a - 2) : a] == "• ") and (b == len(text) or text[b] == "\n")
+    own_line = (a == 0 or text[a - 1] == "\n" or text[max(0, a - 2) : a] == "• ") and (
+        b == len(text) or text[b] == "\n"
+    )
     return own_line and len(s.text.split()) <= MAX_SHORT_WORDS
 
 
@@ -194,7 +198,11 @@ def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams
                 terms.update(_terms(passage.sentences[j].text))
             lexical = index.lexical.coverage(query.terms, terms)
             section = index.lexical.coverage(query.terms, terms | section_terms)
-            context = index.lexical.coverage(list(query.context_terms), terms | section_terms) if query.context_terms else 0.0
+            context = (
+                index.lexical.coverage(list(query.context_terms), terms | section_terms)
+                if query.context_terms
+                else 0.0
+            )
             quoted = " ".join(passage.sentences[j].text for j in (*before, i, *after))
             typed = carries(want, quoted)
             dense = float(index.sentence_vector(passage, sentence) @ query.vector)
@@ -312,7 +320,9 @@ class Judged:
     signals: tuple[float, ...]  # the confidence model's input (for fitting)
 
 
-def extreme_first(ranked: list[Candidate], extreme: str | None, index: Index, params: AnswerParams) -> list[Candidate]:
+def extreme_first(
+    ranked: list[Candidate], extreme: str | None, index: Index, params: AnswerParams
+) -> list[Candidate]:
     """For "le plus / the largest", the row with the extreme amount comes first.
 
     The rows of one table compete on their amounts, not their words: the
@@ -347,14 +357,23 @@ def extreme_first(ranked: list[Candidate], extreme: str | None, index: Index, pa
     if len(rows) < 2:
         return ranked
     pick = (max if extreme == "max" else min)(rows.values(), key=lambda c: value(c.sentence.text))
-    return [pick, *[c for c in ranked if (c.passage.document, c.sentence.start) != (pick.passage.document, pick.sentence.start)]]
+    return [
+        pick,
+        *[
+            c
+            for c in ranked
+            if (c.passage.document, c.sentence.start) != (pick.passage.document, pick.sentence.start)
+        ],
+    ]
 
 
 def _unit_kind(sentence: Sentence, units: list[Unit]) -> str | None:
     return units[sentence.unit].kind if sentence.unit is not None and sentence.unit < len(units) else None
 
 
-def judge(query: Query, hits: list[Hit], index: Index, weights: scoring.Weights, params: AnswerParams) -> Judged:
+def judge(
+    query: Query, hits: list[Hit], index: Index, weights: scoring.Weights, params: AnswerParams
+) -> Judged:
     question = query.question or query.text
     by_score = rank(candidates(query, hits, index, params), weights)
     ranked = extreme_first(by_score, asked(question).extreme, index, params)
@@ -378,7 +397,9 @@ def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
     order: dict[str, int] = {}
     for c in ranked:
         order.setdefault(c.passage.passage_id, len(order))
-    first = sorted((h for h in hits if h.passage.passage_id in order), key=lambda h: order[h.passage.passage_id])
+    first = sorted(
+        (h for h in hits if h.passage.passage_id in order), key=lambda h: order[h.passage.passage_id]
+    )
     rest = [h for h in hits if h.passage.passage_id not in order]
     return [replace(h, rank=r) for r, h in enumerate(first + rest, start=1)]
 
@@ -395,7 +416,9 @@ def compose(
     judged = judge(query, hits, index, weights, params)
     ordered = rerank(hits, judged.ranked)
     if judged.confidence == "none":
-        return Answer(question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none")
+        return Answer(
+            question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none"
+        )
     want = asked(question)
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
@@ -403,7 +426,9 @@ def compose(
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
-    return Answer(question, text, False, citations, ordered, judged.probability, lang, confidence=judged.confidence)
+    return Answer(
+        question, text, False, citations, ordered, judged.probability, lang, confidence=judged.confidence
+    )
 
 
 def _cite(chosen: list[tuple[Passage, int]], index: Index) -> list[Citation]:

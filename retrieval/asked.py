@@ -63,7 +63,8 @@ _LIST = re.compile(
 )
 # "combien d'étudiants", "quel nombre de postes", "how many students": what is counted.
 _COUNTED = re.compile(
-    r"\b(?:combien|nombre|how many)\s+(?:de |d'|d’|of )?(?:nouveaux |nouvelles |new )?([^\W\d]+)", re.IGNORECASE
+    r"\b(?:combien|nombre|how many)\s+(?:de |d'|d’|of )?(?:nouveaux |nouvelles |new )?([^\W\d]+)",
+    re.IGNORECASE,
 )
 # Money: the answer is an amount in euros.
 _MONEY = re.compile(
@@ -71,8 +72,12 @@ _MONEY = re.compile(
     r"alloué|dot[ée]|euros?|argent|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
     re.IGNORECASE,
 )
-_MOST = re.compile(r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE)
-_LEAST = re.compile(r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE)
+_MOST = re.compile(
+    r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
+)
+_LEAST = re.compile(
+    r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE
+)
 
 _NUMBER = re.compile(
     r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|"
@@ -186,5 +191,13 @@ def value(text: str) -> float | None:
         return None
     number = float(m.group(1).replace(" ", "").replace("\u202f", "").replace(",", "."))
     unit = m.group(2)
-    scale = 1e9 if unit.startswith(("Md", "milliard")) else 1e6 if unit.startswith(("M", "million")) else 1e3 if unit == "k€" else 1
+    scale = (
+        1e9
+        if unit.startswith(("Md", "milliard"))
+        else 1e6
+        if unit.startswith(("M", "million"))
+        else 1e3
+        if unit == "k€"
+        else 1
+    )
     return number * scale

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedder import open_embedder
 from .evaluate import percentile
 from .index import Index, _dense_index, build, save
 from .lexical import Lexical
-from .embedder import open_embedder
 from .pipeline import Assistant
 from .questions import load_questions
 from .records import Document, Passage
@@ -61,7 +61,9 @@ def _rss_mb() -> float:
 
 
 def time_build(assistant: Assistant, repeats: int) -> dict:
-    assistant.embedder.passages(["warm-up"])  # an engine that builds through another model loads it now, untimed
+    assistant.embedder.passages(
+        ["warm-up"]
+    )  # an engine that builds through another model loads it now, untimed
     times = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as folder:
@@ -70,7 +72,12 @@ def time_build(assistant: Assistant, repeats: int) -> dict:
             save(index, Path(folder))
             times.append(time.perf_counter() - start)
     texts = index.manifest["counts"]["passages"] + 2 * index.manifest["counts"]["sentences"]
-    return {"build_s": _median(times), "build_runs_s": times, "embedded_texts": texts, "texts_per_s": texts / _median(times)}
+    return {
+        "build_s": _median(times),
+        "build_runs_s": times,
+        "embedded_texts": texts,
+        "texts_per_s": texts / _median(times),
+    }
 
 
 # A small parent for the timed process: a child forked from this big benchmark
@@ -87,16 +94,33 @@ _LAUNCHER = (
 def time_cold_start(assistant: Assistant, runs: int, question: str, engine: str) -> dict:
     """New processes that load the model and the built index with ``engine``, then answer once."""
     args = [
-        "--corpus", str(assistant.settings.corpus_dir),
-        "--index", str(assistant.settings.index_dir),
-        "--model", assistant.settings.model,
-        "--cache", str(assistant.settings.cache_dir),
-        "--engine", engine,
+        "--corpus",
+        str(assistant.settings.corpus_dir),
+        "--index",
+        str(assistant.settings.index_dir),
+        "--model",
+        assistant.settings.model,
+        "--cache",
+        str(assistant.settings.cache_dir),
+        "--engine",
+        engine,
     ]
     times, cpu, rss = [], [], []
     for _ in range(runs):
         done = subprocess.run(
-            [sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "retrieval", "ask", question, "--json", "--quiet", *args],
+            [
+                sys.executable,
+                "-c",
+                _LAUNCHER,
+                sys.executable,
+                "-m",
+                "retrieval",
+                "ask",
+                question,
+                "--json",
+                "--quiet",
+                *args,
+            ],
             capture_output=True,
         )
         seconds, cpu_seconds, max_kb, code = done.stdout.decode().split()
@@ -160,19 +184,29 @@ def synthetic_index(base: Index, copies: int, seed: int = 0) -> Index:
             vectors.append(v / np.linalg.norm(v))
     texts = []
     for p in passages:
-        words = [w for w in " ".join(rng.sample([s.text for s in p.sentences], len(p.sentences))).split() if rng.random() > 0.1]
+        words = [
+            w
+            for w in " ".join(rng.sample([s.text for s in p.sentences], len(p.sentences))).split()
+            if rng.random() > 0.1
+        ]
         texts.append(" ".join(words))
     start = time.perf_counter()
     dense_index = _dense_index(np.stack(vectors))
     lexical = Lexical.build(texts)
     seconds = time.perf_counter() - start
-    manifest = dict(base.manifest, dense={"type": type(dense_index).__name__, "ntotal": int(dense_index.ntotal)})
+    manifest = dict(
+        base.manifest, dense={"type": type(dense_index).__name__, "ntotal": int(dense_index.ntotal)}
+    )
     manifest["counts"] = dict(base.manifest["counts"], passages=len(passages), documents=len(documents))
     manifest["index_build_s"] = seconds
-    return Index(documents, passages, dense_index, base.sentence_vectors, rows, lexical, base.vocabulary, manifest)
+    return Index(
+        documents, passages, dense_index, base.sentence_vectors, rows, lexical, base.vocabulary, manifest
+    )
 
 
-def scale_run(assistant: Assistant, questions: list[str], factors: tuple[int, ...], repeats: int, texts_per_s: float) -> list[dict]:
+def scale_run(
+    assistant: Assistant, questions: list[str], factors: tuple[int, ...], repeats: int, texts_per_s: float
+) -> list[dict]:
     out = []
     for factor in factors:
         builds, p95s, p50s = [], [], []
@@ -201,7 +235,9 @@ def scale_run(assistant: Assistant, questions: list[str], factors: tuple[int, ..
     return out
 
 
-def run(assistant: Assistant, questions_file: Path, repeats: int = 3, factors: tuple[int, ...] = (10, 100)) -> dict:
+def run(
+    assistant: Assistant, questions_file: Path, repeats: int = 3, factors: tuple[int, ...] = (10, 100)
+) -> dict:
     """Every figure for ``assistant``'s engine, and the torch reference's beside it unless it is the one."""
     questions = [i.question for i in load_questions(questions_file)]
     engine = assistant.embedder.engine
@@ -212,9 +248,13 @@ def run(assistant: Assistant, questions_file: Path, repeats: int = 3, factors: t
     engines = {engine: assistant.settings.engine}
     if engine != REFERENCE:
         torch_settings = assistant.settings.with_(engine="torch")
-        assistants[REFERENCE] = Assistant.from_index(assistant.index, open_embedder(torch_settings), torch_settings)
+        assistants[REFERENCE] = Assistant.from_index(
+            assistant.index, open_embedder(torch_settings), torch_settings
+        )
         engines[REFERENCE] = "torch"
-    result["engines"] = {name: time_cold_start(assistant, COLD_RUNS, questions[0], flag) for name, flag in engines.items()}
+    result["engines"] = {
+        name: time_cold_start(assistant, COLD_RUNS, questions[0], flag) for name, flag in engines.items()
+    }
     for name, warm in time_warm(assistants, questions, repeats).items():
         result["engines"][name].update(warm)
     result.update(result["engines"][engine])
@@ -275,7 +315,11 @@ def text(result: dict) -> str:
         lines.append(
             f"{row['factor']:>5}x {row['passages']:>9} {row['faiss']:>14} {row['index_build_s']:>10.2f} s "
             f"{(f'{emb:.0f} s' if emb else '-'):>27} {row['query_p50_ms']:>8.1f} ms {row['query_p95_ms']:>8.1f} ms"
-            + ("" if row["factor"] < 100 else f"  [p95 <= {t['scale_p95_ms']} ms: {mark(row['query_p95_ms'], t['scale_p95_ms'])}]")
+            + (
+                ""
+                if row["factor"] < 100
+                else f"  [p95 <= {t['scale_p95_ms']} ms: {mark(row['query_p95_ms'], t['scale_p95_ms'])}]"
+            )
         )
     return "\n".join(lines)
 

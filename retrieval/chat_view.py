@@ -62,7 +62,9 @@ def make_turn(answer: Answer, index: int, document_text: dict[str, str]) -> Turn
         f"{_para(answer.question)}</div>"
         f"{_answer_message(answer, index)}</div>"
     )
-    return Turn(index, answer.question, answer.language, chat, _panel_section(answer, index, document_text), markdown)
+    return Turn(
+        index, answer.question, answer.language, chat, _panel_section(answer, index, document_text), markdown
+    )
 
 
 def _answer_message(answer: Answer, turn: int) -> str:
@@ -76,7 +78,10 @@ def _answer_message(answer: Answer, turn: int) -> str:
     if answer.abstained:
         out.append(f'<p class="verdict">{esc(answer.text)}</p>')
         out.append(f'<p class="related-title">{esc(labels["related"])} :</p><ul class="where">')
-        out += [f"<li>{esc(_where(h.passage, h.passage.page, labels))}</li>" for h in answer.hits[:RELATED_IN_MESSAGE]]
+        out += [
+            f"<li>{esc(_where(h.passage, h.passage.page, labels))}</li>"
+            for h in answer.hits[:RELATED_IN_MESSAGE]
+        ]
         out.append("</ul>")
     else:
         if kind == "closest":
@@ -95,7 +100,11 @@ def _answer_message(answer: Answer, turn: int) -> str:
         f'<div class="tools"><button type="button" class="copy-md" data-turn="{turn}">{esc(PAGE["copy"])}</button></div>'
     )
     role = labels["closest_sources"] if kind == "closest" else labels["answer_n"]
-    return f'<div class="message bot {kind}" role="article" aria-label="{esc(role)} {turn + 1}">' + "".join(out) + "</div>"
+    return (
+        f'<div class="message bot {kind}" role="article" aria-label="{esc(role)} {turn + 1}">'
+        + "".join(out)
+        + "</div>"
+    )
 
 
 def _marker(c: Citation, turn: int, i: int, labels: dict) -> str:
@@ -126,7 +135,9 @@ def panel_html(turns: list[Turn]) -> str:
     if not turns:
         return f'<div class="sources"><p class="sources-empty">{esc(labels_for("fr")["empty"])}</p></div>'
     last = turns[-1].index
-    sections = [t.panel_html.replace(' hidden="">', ">", 1) if t.index == last else t.panel_html for t in turns]
+    sections = [
+        t.panel_html.replace(' hidden="">', ">", 1) if t.index == last else t.panel_html for t in turns
+    ]
     return '<div class="sources">' + "".join(sections) + "</div>"
 
 
@@ -144,7 +155,9 @@ def _panel_section(answer: Answer, turn: int, document_text: dict[str, str]) -> 
         for c in answer.citations:
             by_n.setdefault(c.n, []).append(c)
         blocks = [
-            _source_block(n, turn, cites[0].passage, cites, document_text[cites[0].passage.document], labels, n == 1)
+            _source_block(
+                n, turn, cites[0].passage, cites, document_text[cites[0].passage.document], labels, n == 1
+            )
             for n, cites in by_n.items()
         ]
     heading = f"{title} — {labels['answer_n'].lower()} {turn + 1} : {shorten(answer.question, 60)}"

@@ -90,17 +90,117 @@ _TOKEN = re.compile(
     r"|[€%$£+#&]"
 )
 _MONTHS = frozenset(
-    "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre decembre "
-    "january february march april may june july august september october november december".split()
+    [
+        "janvier",
+        "février",
+        "fevrier",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "aout",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "decembre",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 _NUMBER_WORDS = frozenset(
-    "un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente "
-    "quarante cinquante soixante cent cents mille million millions milliard milliards moitié tiers quart double "
-    "triple dizaine douzaine quinzaine vingtaine centaine centaines millier milliers "
-    "one two three four five six seven eight nine ten twelve twenty hundred thousand billion billions half".split()
+    [
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "treize",
+        "quatorze",
+        "quinze",
+        "seize",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "cents",
+        "mille",
+        "million",
+        "millions",
+        "milliard",
+        "milliards",
+        "moitié",
+        "tiers",
+        "quart",
+        "double",
+        "triple",
+        "dizaine",
+        "douzaine",
+        "quinzaine",
+        "vingtaine",
+        "centaine",
+        "centaines",
+        "millier",
+        "milliers",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "twelve",
+        "twenty",
+        "hundred",
+        "thousand",
+        "billion",
+        "billions",
+        "half",
+    ]
 )
 # A number's unit, shown with it in a change ("360 M€", not "360").
-_UNITS = frozenset("m€ mds€ md€ k€ € % euros millions milliards million milliard pflop/s gpu".split())
+_UNITS = frozenset(
+    [
+        "m€",
+        "mds€",
+        "md€",
+        "k€",
+        "€",
+        "%",
+        "euros",
+        "millions",
+        "milliards",
+        "million",
+        "milliard",
+        "pflop/s",
+        "gpu",
+    ]
+)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 
@@ -186,7 +286,9 @@ def token_kind(tokens: list[Token], i: int, first: bool) -> str:
         return "date"
     if any(c.isdigit() for c in t.key) or t.key in _NUMBER_WORDS:
         return "number"
-    shouting = t.text.isupper() and len(t.text) > 1 and all(x.text.isupper() for x in tokens if x.text.isalpha())
+    shouting = (
+        t.text.isupper() and len(t.text) > 1 and all(x.text.isupper() for x in tokens if x.text.isalpha())
+    )
     if not first and not shouting and (t.text[:1].isupper() or any(c.isupper() for c in t.text[1:])):
         return "name"
     return "word"
@@ -223,10 +325,18 @@ def align(dossier: list[Token], claim: list[Token]) -> Alignment:
     ops = [tuple(op) for op in matcher.get_opcodes()]
     ops = _split_edge(ops, dossier, claim)
     # Words the claim moved (found among the cut words) make the cut part of the change.
-    inserted = {claim[j].key for tag, _, _, j1, j2 in ops if tag in ("insert", "replace") for j in range(j1, j2)}
-    while ops and ops[0][0] == "delete" and not inserted & {dossier[i].key for i in range(ops[0][1], ops[0][2])}:
+    inserted = {
+        claim[j].key for tag, _, _, j1, j2 in ops if tag in ("insert", "replace") for j in range(j1, j2)
+    }
+    while (
+        ops and ops[0][0] == "delete" and not inserted & {dossier[i].key for i in range(ops[0][1], ops[0][2])}
+    ):
         ops.pop(0)
-    while ops and ops[-1][0] == "delete" and not inserted & {dossier[i].key for i in range(ops[-1][1], ops[-1][2])}:
+    while (
+        ops
+        and ops[-1][0] == "delete"
+        and not inserted & {dossier[i].key for i in range(ops[-1][1], ops[-1][2])}
+    ):
         ops.pop()
     matched = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     span = (ops[-1][2] - ops[0][1]) if ops else 0
@@ -271,7 +381,9 @@ def changes(dossier: list[Token], claim: list[Token], ops: tuple, claim_first: i
         says = _surface(dossier, i1, i2)
         if kind in ("number", "date") and i2 < len(dossier) and j2 < len(claim):
             unit_d, unit_c = dossier[i2], claim[j2]
-            if unit_d.key == unit_c.key and (unit_d.key in _UNITS or unit_d.key in _MONTHS):  # "400 M€", "18 mars"
+            if unit_d.key == unit_c.key and (
+                unit_d.key in _UNITS or unit_d.key in _MONTHS
+            ):  # "400 M€", "18 mars"
                 said, says = f"{said} {unit_c.text}", f"{says} {unit_d.text}"
         out.append(Change(kind, said, says))
     return tuple(out)
@@ -331,7 +443,11 @@ class Checker:
                 claims.append(claim)
                 retrieval += spent
         total = (time.perf_counter() - t0) * 1000
-        timings = {"retrieval": round(retrieval, 2), "align": round(total - retrieval, 2), "total": round(total, 2)}
+        timings = {
+            "retrieval": round(retrieval, 2),
+            "align": round(total - retrieval, 2),
+            "total": round(total, 2),
+        }
         return CheckResult(text, tuple(claims), timings, notice)
 
     # ----------------------------------------------------------- stages
@@ -349,7 +465,9 @@ class Checker:
         index, searcher = self.assistant.index, self.assistant.searcher
         scores = index.lexical.scores(analyze(text))
         top_passages = [int(i) for i in np.argsort(-scores, kind="stable")[:BM25_PASSAGES] if scores[i] > 0]
-        keys = [(index.passages[i].document, s.start) for i in top_passages for s in index.passages[i].sentences]
+        keys = [
+            (index.passages[i].document, s.start) for i in top_passages for s in index.passages[i].sentences
+        ]
         spent = (time.perf_counter() - t0) * 1000
         best = self._best(claim, text, list(dict.fromkeys(keys)))
         if not _same_sentence(best):
@@ -377,7 +495,9 @@ class Checker:
         related = tuple(_passage_source(h.passage) for h in hits)
         return Claim(text, "absent", related=related, similarity=overlap), spent
 
-    def _best(self, claim: list[Token], text: str, keys: list[tuple[str, int]]) -> tuple[_Unit, Alignment] | None:
+    def _best(
+        self, claim: list[Token], text: str, keys: list[tuple[str, int]]
+    ) -> tuple[_Unit, Alignment] | None:
         units: list[_Unit] = []
         for key in keys:
             units.append(self._unit(key, key))
@@ -423,7 +543,9 @@ class Checker:
             while at >= 0:
                 after = at + len(needle)
                 # Whole words only: "rance 2030" is no quote of "France 2030".
-                if not (at and folded[at - 1].isalnum()) and not (after < len(folded) and folded[after].isalnum()):
+                if not (at and folded[at - 1].isalnum()) and not (
+                    after < len(folded) and folded[after].isalnum()
+                ):
                     start, end = offsets[at], offsets[after - 1] + 1
                     passage = self._passage_at(doc.name, start)
                     return self._source(doc, passage, start, _closing(doc.text, end, text))
@@ -478,14 +600,16 @@ def _better(a: Alignment, b: Alignment) -> bool:
 
 def _closing(doc_text: str, end: int, claim: str) -> int:
     """Take in the dossier's closing punctuation when the claim ends with punctuation too."""
-    stripped = claim.rstrip(" \t\n«»“”\"")
+    stripped = claim.rstrip(' \t\n«»“”"')
     if stripped and not stripped[-1].isalnum():
-        while end < len(doc_text) and doc_text[end] in ".!?…»)]\"”" and doc_text[end] != "\n":
+        while end < len(doc_text) and doc_text[end] in '.!?…»)]"”' and doc_text[end] != "\n":
             end += 1
     return end
 
 
-def _diff(unit: _Unit, claim: list[Token], text: str, ops: tuple, start: int, end: int) -> tuple[tuple[str, str], ...]:
+def _diff(
+    unit: _Unit, claim: list[Token], text: str, ops: tuple, start: int, end: int
+) -> tuple[tuple[str, str], ...]:
     """(op, text) pieces: the dossier's own text for equal and delete (each running to the next
     dossier word of the diff, so together they are the quote), the claim's words for insert."""
     doc = unit.document.text
@@ -560,7 +684,7 @@ def split_claims(text: str) -> list[str]:
             spans[-1][1] = s.end
         else:
             spans.append([s.start, s.end])
-    parts = [text[a:b].strip(" «»“”\"") for a, b in spans]
+    parts = [text[a:b].strip(' «»“”"') for a, b in spans]
     return [p for p in parts if any(c.isalnum() for c in p)] or [text]
 
 

@@ -30,11 +30,19 @@ from .questions import QuestionSetError
 from .text import normalize_space
 
 KINDS = (
-    "verbatim", "cut", "number_changed", "date_changed", "name_changed", "reordered", "dropped",
-    "paraphrase_fr", "paraphrase_en", "fabricated",
+    "verbatim",
+    "cut",
+    "number_changed",
+    "date_changed",
+    "name_changed",
+    "reordered",
+    "dropped",
+    "paraphrase_fr",
+    "paraphrase_en",
+    "fabricated",
 )
 TARGETS = {"changed number or date caught": 0.98, "verbatim or cut found": 0.98, "fabricated kept out": 0.95}
-_ENDS = " .,;:…«»\"“”()"
+_ENDS = ' .,;:…«»"“”()'
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,9 @@ def load_checks(path: Path, split: str | None = None) -> list[Case]:
             changed = tuple(d.get("changed", []))
             case = Case(d["id"], d["text"], d["kind"], d["expect"], d.get("source"), changed, d["split"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise QuestionSetError(f"{path}:{number}: not a check case ({exc.__class__.__name__}: {exc})") from exc
+            raise QuestionSetError(
+                f"{path}:{number}: not a check case ({exc.__class__.__name__}: {exc})"
+            ) from exc
         if case.kind not in KINDS or case.expect not in VERDICTS:
             raise QuestionSetError(f"{path}:{number}: unknown kind {case.kind!r} or verdict {case.expect!r}")
         if split is None or case.split == split:
@@ -137,7 +147,13 @@ class CheckReport:
 
     def failures(self) -> list[dict]:
         return [
-            {"id": o.case.id, "kind": o.case.kind, "expect": o.case.expect, "got": o.verdict, "text": o.case.text}
+            {
+                "id": o.case.id,
+                "kind": o.case.kind,
+                "expect": o.case.expect,
+                "got": o.verdict,
+                "text": o.case.text,
+            }
             for o in self.outcomes
             if not o.correct
         ]
@@ -183,10 +199,16 @@ def run(assistant, cases: list[Case]) -> CheckReport:
     paraphrases = kinds["paraphrase_fr"] + kinds["paraphrase_en"]
     if paraphrases:
         report.targets["paraphrase: paraphrased sentence shown"] = {
-            "n": len(paraphrases), "value": _share(o.related_hit for o in paraphrases), "target": None, "met": None,
+            "n": len(paraphrases),
+            "value": _share(o.related_hit for o in paraphrases),
+            "target": None,
+            "met": None,
         }
     ms = sorted(o.ms for o in outcomes)
-    report.latency_ms = {"p50": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}
+    report.latency_ms = {
+        "p50": round(statistics.median(ms), 1),
+        "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
+    }
     return report
 
 
@@ -207,7 +229,11 @@ def report_json(report: CheckReport) -> dict:
 
 
 def report_text(report: CheckReport) -> str:
-    lines = [f"{len(report.outcomes)} check cases", "", "target                                  n   value  target"]
+    lines = [
+        f"{len(report.outcomes)} check cases",
+        "",
+        "target                                  n   value  target",
+    ]
     for name, t in report.targets.items():
         mark = "" if t["met"] is None else ("  ok" if t["met"] else "  MISSED")
         target = "" if t["target"] is None else f"≥ {t['target']:.2f}"
@@ -224,5 +250,7 @@ def report_text(report: CheckReport) -> str:
     if failures:
         lines += ["", f"wrong verdicts ({len(failures)}):"]
         for f in failures:
-            lines.append(f"  {f['id']} {f['kind']}: expected {f['expect']}, got {f['got']} — {f['text'][:90]}")
+            lines.append(
+                f"  {f['id']} {f['kind']}: expected {f['expect']}, got {f['got']} — {f['text'][:90]}"
+            )
     return "\n".join(lines)

@@ -8,7 +8,7 @@ the dossier's quote; quotes keep their words, line breaks shown as " / ".
 from __future__ import annotations
 
 from .check import Change, CheckResult, Claim, Source
-from .render import display_quote, shorten, short_id
+from .render import display_quote, short_id, shorten
 
 MAX_TOLD = 4  # changes told in words on the verdict's line; the marked quote shows them all
 HEADLINES = {
@@ -47,7 +47,9 @@ def check_json(result: CheckResult) -> dict:
     return {
         "input": result.input,
         "claims": [claim_json(c) for c in result.claims],
-        "timings_ms": {key: float(result.timings_ms.get(key, 0.0)) for key in ("retrieval", "align", "total")},
+        "timings_ms": {
+            key: float(result.timings_ms.get(key, 0.0)) for key in ("retrieval", "align", "total")
+        },
     }
 
 
@@ -89,7 +91,7 @@ def marked(claim: Claim) -> str:
 
 
 def cut_marks(shown: str, quote: str) -> str:
-    """"…" where the quote starts or stops inside a dossier sentence (it opens in lowercase,
+    """ "…" where the quote starts or stops inside a dossier sentence (it opens in lowercase,
     or ends without a sentence's closing punctuation)."""
     quote = quote.strip()
     if quote[:1].islower():

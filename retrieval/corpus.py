@@ -32,7 +32,15 @@ from pathlib import Path
 from .records import BULLET, Document, Span
 from .units import find_units
 
-__all__ = ["BULLET", "CorpusError", "corpus_checksum", "corpus_files", "load_corpus", "load_document", "reflow"]
+__all__ = [
+    "BULLET",
+    "CorpusError",
+    "corpus_checksum",
+    "corpus_files",
+    "load_corpus",
+    "load_document",
+    "reflow",
+]
 
 EXTENSIONS = (".txt", ".md", ".pdf")
 SETTINGS_FILE = "corpus.toml"
@@ -62,15 +70,75 @@ CELL_COLUMN = 32
 CELL_SHARE = 0.5
 # Words that make a clause: a paragraph holding one is a sentence, not a title.
 FINITE_VERBS = frozenset(
-    "a ont est sont sera seront était étaient avait avaient fut peut peuvent doit doivent "
-    "permet permettent vise visent is are was were has have will".split()
+    [
+        "a",
+        "ont",
+        "est",
+        "sont",
+        "sera",
+        "seront",
+        "était",
+        "étaient",
+        "avait",
+        "avaient",
+        "fut",
+        "peut",
+        "peuvent",
+        "doit",
+        "doivent",
+        "permet",
+        "permettent",
+        "vise",
+        "visent",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "will",
+    ]
 )
 # Leading units of a paragraph that make its running page header (a date line, then the header).
 HEADER_UNITS = 2
 # A line ending in one of these words goes on: no unit ends there.
 OPEN_ENDINGS = frozenset(
-    "à au aux avec d’ d' de des du en et l’ l' la le les ou par pour sur dans un une "
-    "a an and for in of on or the to with".split()
+    [
+        "à",
+        "au",
+        "aux",
+        "avec",
+        "d’",
+        "d'",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l’",
+        "l'",
+        "la",
+        "le",
+        "les",
+        "ou",
+        "par",
+        "pour",
+        "sur",
+        "dans",
+        "un",
+        "une",
+        "a",
+        "an",
+        "and",
+        "for",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
 )
 
 
@@ -298,7 +366,7 @@ def _markdown_lines(source: str) -> list[Line]:
             continue
         m = _MD_BULLET.match(text)
         if m:
-            lines.append(Line(text[m.end():].strip(), offset + m.end(), None, bullet=True))
+            lines.append(Line(text[m.end() :].strip(), offset + m.end(), None, bullet=True))
             continue
         lead = len(text) - len(text.lstrip())
         lines.append(Line(text.strip(), offset + lead, None))
@@ -554,7 +622,9 @@ def reflow(lines: list[Line], name: str) -> Document:
     text = out.text
     sections = _sections(titles, len(text))
     headings = [(start, end) for start, end, _ in titles]
-    doc = Document(name=name, title=name, text=text, pages=pages, sections=sections, headings=headings, spans=out.spans)
+    doc = Document(
+        name=name, title=name, text=text, pages=pages, sections=sections, headings=headings, spans=out.spans
+    )
     doc.units = find_units(doc)
     return doc
 

@@ -32,7 +32,9 @@ WORDS_FILE, VECTORS_FILE = "vocabulary.json", "vocabulary.npy"
 
 def content_words(text: str) -> list[str]:
     """Lowercased words of three letters or more that aren't stopwords, each once, in order."""
-    return list(dict.fromkeys(w for w in (m.lower() for m in _WORD.findall(text)) if fold(w) not in STOPWORDS))
+    return list(
+        dict.fromkeys(w for w in (m.lower() for m in _WORD.findall(text)) if fold(w) not in STOPWORDS)
+    )
 
 
 class Vocabulary:

@@ -310,14 +310,18 @@ def export_onnx(folder: Path, m: PackedE5) -> None:
     out.mkdir()
     hf_logging.disable_progress_bar()  # a bar for loading weights we just wrote
     try:
-        bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="eager").eval()
+        bert = BertModel.from_pretrained(
+            str(folder), add_pooling_layer=False, attn_implementation="eager"
+        ).eval()
     finally:
         hf_logging.enable_progress_bar()
     encoder = _pooled_encoder(bert)
     example = (torch.randn(2, 7, m.hidden), torch.ones(2, 7, dtype=torch.int64))
     axes = {"batch": 0, "tokens": 1}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's advice on advanced indexing (no negative indices here)
+        warnings.simplefilter(
+            "ignore"
+        )  # the exporter's advice on advanced indexing (no negative indices here)
         torch.onnx.export(
             encoder,
             example,
@@ -341,7 +345,12 @@ def export_onnx(folder: Path, m: PackedE5) -> None:
         "pieces": "pieces.txt",
         "scores": "scores.npy",
         "word_vectors": {"file": "model.safetensors", "tensor": WORD_VECTORS},
-        "special": {"bos": m.special["bos"], "eos": m.special["eos"], "unk": m.special["unk"], "max_tokens": m.max_positions},
+        "special": {
+            "bos": m.special["bos"],
+            "eos": m.special["eos"],
+            "unk": m.special["unk"],
+            "max_tokens": m.max_positions,
+        },
         "query_prompt": PROMPTS["query"],
         "dim": m.hidden,
     }

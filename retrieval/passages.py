@@ -163,7 +163,9 @@ def _chunks(block: _Block, params: SplitParams) -> list[tuple[list[Sentence], st
     for piece in block.pieces:
         if current and len(current) > carried and _words(current) + _words(piece) > params.max_words:
             parts.append(current)
-            current = current[len(current) - params.overlap :] if block.kind == PARAGRAPH and params.overlap else []
+            current = (
+                current[len(current) - params.overlap :] if block.kind == PARAGRAPH and params.overlap else []
+            )
             if _words(current) + _words(piece) > params.max_words:
                 current = []
             carried = len(current)
@@ -173,7 +175,9 @@ def _chunks(block: _Block, params: SplitParams) -> list[tuple[list[Sentence], st
     return [(part, block.head if k else None) for k, part in enumerate(parts)]
 
 
-def _group(doc: Document, sentences: list[Sentence], params: SplitParams) -> list[tuple[list[Sentence], str | None]]:
+def _group(
+    doc: Document, sentences: list[Sentence], params: SplitParams
+) -> list[tuple[list[Sentence], str | None]]:
     groups: list[tuple[list[Sentence], str | None]] = []
     current: list[Sentence] = []
     head: str | None = None

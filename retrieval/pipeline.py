@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
-
+from collections.abc import Callable
 from dataclasses import replace
 
 from . import scoring
@@ -53,7 +52,9 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         if embedder is not None and embedder.name != self.settings.model:
-            raise ValueError(f"embedder {embedder.name!r} is not the configured model {self.settings.model!r}")
+            raise ValueError(
+                f"embedder {embedder.name!r} is not the configured model {self.settings.model!r}"
+            )
         self.embedder = embedder or open_embedder(self.settings, rebuild=rebuild)
         self.index: Index = open_index(
             self.settings.corpus_dir,
@@ -89,7 +90,9 @@ class Assistant:
         query = self.searcher.encode(question, context)
         return query, self.searcher.search(query, k=max(k, self.answer_params.passages), retriever=retriever)
 
-    def ask(self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None
+    ) -> Answer:
         """Answer ``question`` from the dossier, or abstain; QuestionError if it is empty.
 
         ``previous`` is the question asked just before, in a conversation: an
@@ -99,7 +102,9 @@ class Assistant:
         question, notice = prepare_question(question)
         query, hits = self.retrieve(question, k, retriever, previous)
         t1 = time.perf_counter()
-        answer = compose(question, query, hits, self.index, language(question), self.weights, self.answer_params)
+        answer = compose(
+            question, query, hits, self.index, language(question), self.weights, self.answer_params
+        )
         t2 = time.perf_counter()
         answer.hits = answer.hits[:k]
         answer.notice = notice

@@ -15,6 +15,7 @@ TABLE_ROW = "table_row"  # a row's cells and the description that refers to them
 TITLE_NAME = "title_name"  # a person's name and the job title beside it
 PAGE_HEADER = "page_header"  # a running header left in the text by the PDF extraction
 
+
 @dataclass(frozen=True)
 class Span:
     """A stretch of clean text copied verbatim from ``source[source_start:...]``."""

@@ -45,7 +45,7 @@ def labels_for(language: str) -> dict[str, str]:
 
 
 def short_id(passage_id: str) -> str:
-    """"france2030-…#p07-03" -> "p07-03" for display."""
+    """ "france2030-…#p07-03" -> "p07-03" for display."""
     return passage_id.rsplit("#", 1)[-1]
 
 
@@ -58,7 +58,9 @@ def to_json(answer: Answer) -> dict:
         "confidence": answer.confidence,
         "citations": [citation_json(c) for c in answer.citations],
         "passages": [hit_json(h) for h in answer.hits],
-        "timings_ms": {key: float(answer.timings_ms.get(key, 0.0)) for key in ("retrieval", "answer", "total")},
+        "timings_ms": {
+            key: float(answer.timings_ms.get(key, 0.0)) for key in ("retrieval", "answer", "total")
+        },
     }
 
 
@@ -132,7 +134,9 @@ def hits_text(hits: list[Hit]) -> str:
             ranks.append(f"dense #{h.dense_rank}")
         if h.lexical_rank:
             ranks.append(f"bm25 #{h.lexical_rank}")
-        lines.append(f"{h.rank:>2}. {source_line(h.passage, h.passage.page)}  [{h.score:.4f}; {', '.join(ranks)}]")
+        lines.append(
+            f"{h.rank:>2}. {source_line(h.passage, h.passage.page)}  [{h.score:.4f}; {', '.join(ranks)}]"
+        )
         lines.append(f"    {shorten(h.passage.text, 200)}")
     return "\n".join(lines)
 
@@ -169,8 +173,10 @@ def to_markdown(answer: Answer) -> str:
         lines += [f"*{labels['cut']}{colon} {answer.notice}*", ""]
     if answer.abstained:
         lines += [answer.text, "", f"{labels['related']}{colon}", ""]
-        lines += [f"- {source_line(h.passage, h.passage.page, answer.language if answer.language in LABELS else 'fr')}"
-                  for h in answer.hits[:3]]
+        lines += [
+            f"- {source_line(h.passage, h.passage.page, answer.language if answer.language in LABELS else 'fr')}"
+            for h in answer.hits[:3]
+        ]
         return "\n".join(lines) + "\n"
     if answer.confidence == "low":
         lines += [f"*{labels['closest']}*", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .evaluate import Report, Result
+from .evaluate import Report
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "mrr@{k}", "ndcg@{k}", "recall@{k}")
 
@@ -185,7 +185,9 @@ def write_plots(report: Report, folder: Path) -> list[str]:
     bins = 30
     ax.hist(pos, bins=bins, alpha=0.6, label="answerable", color="#55a868")
     ax.hist(neg, bins=bins, alpha=0.7, label="unanswerable", color="#c44e52")
-    ax.axvline(report.threshold, color="black", linestyle="--", label=f"answer threshold {report.threshold:g}")
+    ax.axvline(
+        report.threshold, color="black", linestyle="--", label=f"answer threshold {report.threshold:g}"
+    )
     ax.set_xlabel("confidence: probability that the dossier answers")
     ax.set_ylabel("questions")
     ax.legend()

@@ -119,8 +119,10 @@ class Weights:
     def as_json(self) -> dict:
         return {
             "ranker": dict(zip(FEATURES, map(float, self.ranker))),
-            "confidence": {**dict(zip(CONFIDENCE_FEATURES, map(float, self.confidence[:-1]))),
-                           "intercept": float(self.confidence[-1])},
+            "confidence": {
+                **dict(zip(CONFIDENCE_FEATURES, map(float, self.confidence[:-1]))),
+                "intercept": float(self.confidence[-1]),
+            },
             "thresholds": {"high": self.high, "low": self.low},
             "about": self.about,
         }
@@ -129,9 +131,13 @@ class Weights:
     def from_json(cls, data: dict) -> Weights:
         ranker = np.array([float(data["ranker"][name]) for name in FEATURES])
         conf = data["confidence"]
-        confidence = np.array([float(conf[name]) for name in CONFIDENCE_FEATURES] + [float(conf["intercept"])])
+        confidence = np.array(
+            [float(conf[name]) for name in CONFIDENCE_FEATURES] + [float(conf["intercept"])]
+        )
         thresholds = data["thresholds"]
-        return cls(ranker, confidence, float(thresholds["high"]), float(thresholds["low"]), data.get("about", {}))
+        return cls(
+            ranker, confidence, float(thresholds["high"]), float(thresholds["low"]), data.get("about", {})
+        )
 
 
 def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
@@ -143,7 +149,12 @@ def rank_scores(matrix: np.ndarray, weights: Weights) -> np.ndarray:
 
 
 def confidence_features(
-    scores: np.ndarray, best: tuple[float, ...], unknown: float, unknown_names: float, missing: float, english: bool
+    scores: np.ndarray,
+    best: tuple[float, ...],
+    unknown: float,
+    unknown_names: float,
+    missing: float,
+    english: bool,
 ) -> np.ndarray:
     """The confidence model's input, from the ranked scores and the best candidate's features."""
     shares = np.exp(scores - scores.max())

@@ -17,11 +17,45 @@ from .records import BULLET, Document, Sentence
 
 # Abbreviations after which a following capital does not start a sentence.
 ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle dr pr me st ste cf p pp n° no vol art al fig env av apr ex éd ed "
-    "mr mrs ms prof inc ltd vs e.g i.e".split()
+    [
+        "m",
+        "mm",
+        "mme",
+        "mmes",
+        "mlle",
+        "dr",
+        "pr",
+        "me",
+        "st",
+        "ste",
+        "cf",
+        "p",
+        "pp",
+        "n°",
+        "no",
+        "vol",
+        "art",
+        "al",
+        "fig",
+        "env",
+        "av",
+        "apr",
+        "ex",
+        "éd",
+        "ed",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "inc",
+        "ltd",
+        "vs",
+        "e.g",
+        "i.e",
+    ]
 )
-_CLOSERS = "»\"”’)]"
-_OPENERS = "«\"“‘([" + BULLET
+_CLOSERS = '»"”’)]'
+_OPENERS = '«"“‘([' + BULLET
 _CANDIDATE = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
 
 
@@ -74,7 +108,4 @@ def _ends_sentence(line: str, start: int, punct: int, nxt: int) -> bool:
     if len(before) < 2:  # "Hi! PARIS", "M. Dupont" at the start of a sentence
         return False
     word = before[-1].lstrip(_OPENERS).lower()
-    if line[punct] == ".":
-        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            return False
-    return True
+    return not (line[punct] == "." and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())))

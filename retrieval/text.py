@@ -19,13 +19,100 @@ _INVISIBLE = regex.compile(r"\p{Cf}")
 
 # Frequent words that tell French from English in a question.
 _FRENCH = frozenset(
-    "le la les des du de un une et est sont qui que quoi quel quelle quels quelles combien comment "
-    "où quand pourquoi pour par sur dans avec au aux ce cette ces il elle ils elles on a ont été "
-    "sera seront qu est-ce l d".split()
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "un",
+        "une",
+        "et",
+        "est",
+        "sont",
+        "qui",
+        "que",
+        "quoi",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "combien",
+        "comment",
+        "où",
+        "quand",
+        "pourquoi",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "au",
+        "aux",
+        "ce",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "a",
+        "ont",
+        "été",
+        "sera",
+        "seront",
+        "qu",
+        "est-ce",
+        "l",
+        "d",
+    ]
 )
 _ENGLISH = frozenset(
-    "the a an of and is are was were who what which when where why how much many for by on in "
-    "with to does do did will would can could be been this that these those it its their there".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "is",
+        "are",
+        "was",
+        "were",
+        "who",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "much",
+        "many",
+        "for",
+        "by",
+        "on",
+        "in",
+        "with",
+        "to",
+        "does",
+        "do",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "be",
+        "been",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "there",
+    ]
 )
 
 
@@ -46,7 +133,7 @@ def clean_question(text: str) -> str:
 
 
 def language(text: str) -> str:
-    """"fr" or "en", by counting function words (French wins ties)."""
+    """ "fr" or "en", by counting function words (French wins ties)."""
     words = re.findall(r"[a-zà-ÿ'-]+", text.lower().translate(_APOSTROPHES))
     words = [w.split("'")[-1] if "'" in w and len(w.split("'")[0]) <= 2 else w for w in words]
     fr = sum(w in _FRENCH for w in words) + sum(c in "éèêàùçôîœ" for c in text.lower())

@@ -78,7 +78,9 @@ def _lines(doc: Document) -> list[_Line]:
 
 def _is_cell(line: _Line) -> bool:
     """A short line that is neither a title, a list item nor an introduction (« …suivants : »)."""
-    return not line.heading and not line.bullet and line.words <= CELL_MAX_WORDS and not line.text.endswith(":")
+    return (
+        not line.heading and not line.bullet and line.words <= CELL_MAX_WORDS and not line.text.endswith(":")
+    )
 
 
 def _is_prose(line: _Line) -> bool:
@@ -107,7 +109,12 @@ def _row_cells(lines: list[_Line], i: int) -> int:
     """How many cells open a table row at ``i`` (0 if no row starts there): a run of short
     lines in one section whose next line is prose referring back to them."""
     j = i
-    while j < len(lines) and _is_cell(lines[j]) and lines[j].section == lines[i].section and not _title_name(lines, j):
+    while (
+        j < len(lines)
+        and _is_cell(lines[j])
+        and lines[j].section == lines[i].section
+        and not _title_name(lines, j)
+    ):
         if j > i and lines[j].para != lines[j - 1].para:
             return 0  # cells don't run over a paragraph break; only the description may
         j += 1
@@ -128,7 +135,9 @@ def find_units(doc: Document) -> list[Unit]:
 
     def flush() -> None:
         if pending:
-            units.append(Unit(pending[0].start, pending[-1].end, PARAGRAPH, _head(_first_sentence(pending[0].text))))
+            units.append(
+                Unit(pending[0].start, pending[-1].end, PARAGRAPH, _head(_first_sentence(pending[0].text)))
+            )
             pending.clear()
 
     i = 0
@@ -141,7 +150,9 @@ def find_units(doc: Document) -> list[Unit]:
             j = i
             while j + 1 < len(lines) and lines[j + 1].heading and lines[j + 1].para == line.para:
                 j += 1
-            units.append(Unit(line.start, lines[j].end, PAGE_HEADER if line.start in header_starts else HEADING))
+            units.append(
+                Unit(line.start, lines[j].end, PAGE_HEADER if line.start in header_starts else HEADING)
+            )
             i = j + 1
             continue
         if _title_name(lines, i):

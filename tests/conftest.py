@@ -68,7 +68,9 @@ def tiny_corpus(tmp_path) -> Path:
         "Le budget du plan est de 12 M€.\n\n# Les bus\n\nLes bus passeront toutes les 8 minutes.\n",
         encoding="utf-8",
     )
-    (folder / "tram.txt").write_text("La ligne de tramway ouvrira en 2027 entre la gare et le port.\n", encoding="utf-8")
+    (folder / "tram.txt").write_text(
+        "La ligne de tramway ouvrira en 2027 entre la gare et le port.\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -99,7 +101,9 @@ class Server:
 READY = "app: ready to answer"  # what app.py logs once the model and the index are loaded
 
 
-def start_app(settings, *extra: str, env: dict | None = None, log: Path | None = None, ready: bool = True) -> Server:
+def start_app(
+    settings, *extra: str, env: dict | None = None, log: Path | None = None, ready: bool = True
+) -> Server:
     """Start `python app.py` on a free loopback port; return once the page answers (and, with `ready`,
     once the chat answers questions: the page is served while the model and index load)."""
     port = free_port()
@@ -112,7 +116,11 @@ def start_app(settings, *extra: str, env: dict | None = None, log: Path | None =
     log = log or Path(tempfile.mkstemp(prefix="app-", suffix=".log")[1])
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=environment, stdout=out, stderr=out
+            [sys.executable, "app.py", "--port", str(port), *extra],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=out,
         )
     server = Server(f"http://127.0.0.1:{port}/", proc, log)
     deadline = time.time() + 240

@@ -66,8 +66,15 @@ HOSTILE = [
 ]
 
 REFUSED = {
-    "empty", "spaces", "whitespace", "only punctuation", "emoji only", "only NUL",
-    "only tag characters", "only Hangul fillers", "only invisible format characters",
+    "empty",
+    "spaces",
+    "whitespace",
+    "only punctuation",
+    "emoji only",
+    "only NUL",
+    "only tag characters",
+    "only Hangul fillers",
+    "only invisible format characters",
 }
 # The question actually asked, once cleaned.
 CLEANED = {
@@ -92,10 +99,21 @@ BATCH = [
     ("-Infinity id, empty question", b'{"id": -Infinity, "question": ""}', ("-Infinity", "error")),
     ("NaN inside a list id", b'{"id": [1, NaN], "question": "Jean Zay"}', ([1, "NaN"], "answer")),
     ("NaN question", b'{"id": "nan-question", "question": NaN}', ("nan-question", "error")),
-    ("NaN previous", b'{"id": "nan-previous", "question": "Jean Zay", "previous": NaN}', ("nan-previous", "error")),
+    (
+        "NaN previous",
+        b'{"id": "nan-previous", "question": "Jean Zay", "previous": NaN}',
+        ("nan-previous", "error"),
+    ),
     ("5,000-digit id", b'{"id": 1' + b"0" * 5000 + b', "question": "Jean Zay"}', (None, "error")),
     ("question to cut", b'{"id": "long", "question": "' + b"Jean Zay " * 500 + b'"}', ("long", "notice")),
     ("invisible-only question", '{"id": "tags", "question": "\u3164\u2060"}'.encode(), ("tags", "error")),
 ]
 
-MARKUP = {"script tag", "img onerror", "iframe", "markdown link", "markdown image", "markdown heading and emphasis"}
+MARKUP = {
+    "script tag",
+    "img onerror",
+    "iframe",
+    "markdown link",
+    "markdown image",
+    "markdown heading and emphasis",
+}

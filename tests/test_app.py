@@ -21,7 +21,15 @@ def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
     for c in result["citations"]:
         assert c["quote"] in clean and isinstance(c["page"], int)
     assert any(c["quote"].split()[0] in dossier for c in result["citations"])
-    assert list(result) == ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
+    assert list(result) == [
+        "question",
+        "answer",
+        "abstained",
+        "confidence",
+        "citations",
+        "passages",
+        "timings_ms",
+    ]
     assert len(result["passages"]) == 10
     # sources numbered 1, 2, 3… in order of first use, only those cited
     first_use = list(dict.fromkeys(c["n"] for c in result["citations"]))
@@ -37,7 +45,9 @@ def test_an_unanswerable_question_abstains(client):
 def test_a_follow_up_resolves_with_the_history_and_not_without(client):
     first = "Qui coordonne le programme et équipement de recherche en IA ?"
     without = client.predict("Quand a-t-il été lancé ?", api_name="/ask")
-    with_history = client.predict("Quand a-t-il été lancé ?", [{"role": "user", "content": first}], api_name="/ask")
+    with_history = client.predict(
+        "Quand a-t-il été lancé ?", [{"role": "user", "content": first}], api_name="/ask"
+    )
     assert "25 mars 2024" in with_history["answer"]
     assert without["abstained"] or "25 mars 2024" not in without["answer"]
 
@@ -48,7 +58,10 @@ def test_an_empty_question_gets_a_clear_error(client):
     with pytest.raises(AppError, match="empty"):
         client.predict("   ", api_name="/ask")
     # and the server still answers the next question
-    assert "54 Mds€" in client.predict("Combien de milliards sont investis dans France 2030 ?", api_name="/ask")["answer"]
+    assert (
+        "54 Mds€"
+        in client.predict("Combien de milliards sont investis dans France 2030 ?", api_name="/ask")["answer"]
+    )
 
 
 @pytest.mark.parametrize("history", [5, "Qui pilote France 2030 ?", {"role": "user"}])
@@ -108,7 +121,7 @@ def test_the_page_answers_with_the_quote_and_its_highlighted_source(page):
 
 
 def test_markup_in_a_question_is_shown_as_text(page):
-    question = 'Quel budget <img src=x onerror=alert(1)> pour **Jean Zay** [lien](http://example.com) ?'
+    question = "Quel budget <img src=x onerror=alert(1)> pour **Jean Zay** [lien](http://example.com) ?"
     ask_in_page(page, question)
     chat = page.locator("#chatbot")
     assert question in chat.inner_text()

@@ -70,7 +70,12 @@ def test_untyped_questions_are_carried_by_anything():
 
 @pytest.mark.parametrize(
     ("text", "euros"),
-    [("MIAI Cluster – 70 M€", 70e6), ("ADOPT’IA (1,1 M€)", 1.1e6), ("3,2 Mds€ levés", 3.2e9), ("sans montant", None)],
+    [
+        ("MIAI Cluster – 70 M€", 70e6),
+        ("ADOPT’IA (1,1 M€)", 1.1e6),
+        ("3,2 Mds€ levés", 3.2e9),
+        ("sans montant", None),
+    ],
 )
 def test_amounts_in_euros_compare(text, euros):
     assert value(text) == (pytest.approx(euros) if euros else None)

@@ -13,23 +13,55 @@ def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeyp
     n = len(assistant.index.passages)
     assert len(big.passages) == 3 * n and big.faiss_type == "IndexHNSWFlat"
     assert all(p.document.startswith("synthetic-copy-") for p in big.passages)
-    assert all(d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)")) for d in big.documents)
-    answer = Assistant.from_index(big, assistant.embedder, assistant.settings).ask("Combien reçoivent les IA clusters ?")
+    assert all(
+        d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)"))
+        for d in big.documents
+    )
+    answer = Assistant.from_index(big, assistant.embedder, assistant.settings).ask(
+        "Combien reçoivent les IA clusters ?"
+    )
     assert "360 M€" in answer.text and answer.citations[0].passage.document.startswith("synthetic-copy-")
 
 
 def test_bench_text_shows_every_figure_against_its_target_for_both_engines():
     def engine(cold, rss, p50, p95):
-        return {"cold_first_answer_s": cold, "cold_cpu_s": cold / 2, "peak_rss_mb": rss, "warm_questions": 196, "warm_p50_ms": p50, "warm_p95_ms": p95}
+        return {
+            "cold_first_answer_s": cold,
+            "cold_cpu_s": cold / 2,
+            "peak_rss_mb": rss,
+            "warm_questions": 196,
+            "warm_p50_ms": p50,
+            "warm_p95_ms": p95,
+        }
 
     onnx, torch = engine(1.2, 330.0, 9.0, 95.0), engine(8.8, 968.0, 24.0, 40.0)
     result = {
-        "machine": {"cpus": 2, "python": "3.11"}, "repeats": 3, "embedded_texts": 942, "build_s": 20.0,
-        "engine": "onnxruntime", "engines": {"onnxruntime": onnx, "sentence-transformers": torch},
-        "vs_torch": {"cold_first_answer_s": 1.2 / 8.8, "cold_cpu_s": 1.2 / 8.8, "peak_rss_mb": 330 / 968, "warm_p50_ms": 9 / 24, "warm_p95_ms": 95 / 40},
-        "bench_process_rss_mb": 1200.0, "targets": bench.TARGETS,
-        "scale": [{"factor": 100, "passages": 14000, "faiss": "IndexHNSWFlat", "index_build_s": 4.0,
-                   "embedding_s_extrapolated": 2000.0, "query_p50_ms": 24.0, "query_p95_ms": 28.0}],
+        "machine": {"cpus": 2, "python": "3.11"},
+        "repeats": 3,
+        "embedded_texts": 942,
+        "build_s": 20.0,
+        "engine": "onnxruntime",
+        "engines": {"onnxruntime": onnx, "sentence-transformers": torch},
+        "vs_torch": {
+            "cold_first_answer_s": 1.2 / 8.8,
+            "cold_cpu_s": 1.2 / 8.8,
+            "peak_rss_mb": 330 / 968,
+            "warm_p50_ms": 9 / 24,
+            "warm_p95_ms": 95 / 40,
+        },
+        "bench_process_rss_mb": 1200.0,
+        "targets": bench.TARGETS,
+        "scale": [
+            {
+                "factor": 100,
+                "passages": 14000,
+                "faiss": "IndexHNSWFlat",
+                "index_build_s": 4.0,
+                "embedding_s_extrapolated": 2000.0,
+                "query_p50_ms": 24.0,
+                "query_p95_ms": 28.0,
+            }
+        ],
     }
     out = bench.text(result)
     assert "question embeddings: onnxruntime" in out

@@ -60,7 +60,7 @@ def test_clicking_n_of_an_earlier_answer_opens_that_answers_source_highlighted(n
     assert " ".join(quote_1.split()) in " ".join(mark.inner_text().split())
     pg.wait_for_timeout(300)  # the scroll into view
     box = mark.bounding_box()
-    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 900, box
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
     # and the second answer's [1] brings its own source back
     pg.locator("#chatbot .turn").nth(1).locator("button.cite").first.click()
     assert _visible_section(pg) == "1"
@@ -117,10 +117,17 @@ def test_on_a_phone_the_first_quote_of_a_new_answer_is_in_view(new_page):
 
 
 def _ask_json(settings, question: str) -> dict:
-    env = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    env = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "retrieval", "ask", "--json", "--quiet", question],
-        cwd=ROOT, env=env, capture_output=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr.decode()
     return json.loads(done.stdout)
@@ -143,7 +150,7 @@ def test_copy_and_export_hold_every_quote_and_citation_of_ask_json(new_page, set
     copied = []
     for i in range(2):
         pg.locator("#chatbot .turn").nth(i).locator("button.copy-md").click()
-        pg.wait_for_function("document.querySelectorAll('#chatbot .copy-md')[%d].textContent === 'Copié'" % i)
+        pg.wait_for_function(f"document.querySelectorAll('#chatbot .copy-md')[{i}].textContent === 'Copié'")
         copied.append(pg.evaluate("navigator.clipboard.readText()"))
     _check_markdown_holds(copied[0], _ask_json(settings, CLUSTERS))
     _check_markdown_holds(copied[1], _ask_json(settings, "Where will ALT-EDIC be based?"))
@@ -170,13 +177,17 @@ def test_an_empty_question_gets_a_french_sentence_and_no_empty_bubble(new_page):
     assert pg.evaluate("document.documentElement.lang") == "fr"
     pg.fill("#question textarea", "?!…")
     pg.keyboard.press("Enter")
-    pg.wait_for_function("document.querySelector('#chatbot .chat-notice')?.textContent.startsWith('Cette question')")
+    pg.wait_for_function(
+        "document.querySelector('#chatbot .chat-notice')?.textContent.startsWith('Cette question')"
+    )
     assert pg.locator("#chatbot .message").count() == 0
 
 
 def test_keyboard_and_screen_reader(new_page):
     pg = new_page()
-    ask_in_page(pg, "Parmi les IA-clusters, lesquels touchent 70 M€ ?")  # typed, sent with Enter; three sources
+    ask_in_page(
+        pg, "Parmi les IA-clusters, lesquels touchent 70 M€ ?"
+    )  # typed, sent with Enter; three sources
     assert pg.evaluate("document.activeElement === document.querySelector('#question textarea')")
     live = pg.locator("#chat-announce")
     assert live.get_attribute("aria-live") == "polite"
@@ -197,8 +208,15 @@ def test_keyboard_and_screen_reader(new_page):
 EFFECTIVE_COLOURS = """e => { const color = getComputedStyle(e).color; let b = e;
     while (b && getComputedStyle(b).backgroundColor === 'rgba(0, 0, 0, 0)') b = b.parentElement;
     return [color, b ? getComputedStyle(b).backgroundColor : 'rgb(255, 255, 255)']; }"""
-READ_TEXT = ["#sources mark", "#sources .around", "#sources summary", "#chatbot .message.bot", "#chatbot .message.user",
-             "#chatbot ul.where", "#chatbot button.cite"]
+READ_TEXT = [
+    "#sources mark",
+    "#sources .around",
+    "#sources summary",
+    "#chatbot .message.bot",
+    "#chatbot .message.user",
+    "#chatbot ul.where",
+    "#chatbot button.cite",
+]
 
 
 def _check_contrast(pg) -> None:

@@ -23,12 +23,16 @@ BUDGET = DOC.index("Le budget")
 TRAM = DOC.index("Le tram")
 P1 = _passage("notes#p03-01", BUDGET, TRAM - 2, "Budget <script>x</script>")
 P2 = _passage("notes#p03-02", TRAM, len(DOC), None, page=None)
-Q1 = DOC[BUDGET : DOC.index("Ligne") + len("Ligne suivante du tableau.")]  # a quote with the dossier's line break
+Q1 = DOC[
+    BUDGET : DOC.index("Ligne") + len("Ligne suivante du tableau.")
+]  # a quote with the dossier's line break
 Q2 = "Le tram ouvrira en 2027."
 DOCS = {"notes.txt": DOC}
 
 
-def _answer(confidence: str = "high", question: str = "Quel <i>budget</i> & quand ?", language: str = "fr") -> Answer:
+def _answer(
+    confidence: str = "high", question: str = "Quel <i>budget</i> & quand ?", language: str = "fr"
+) -> Answer:
     cites = [
         Citation(1, P1, Q1, BUDGET, BUDGET + len(Q1), 3),
         Citation(2, P2, Q2, TRAM, TRAM + len(Q2), None),
@@ -40,7 +44,16 @@ def _answer(confidence: str = "high", question: str = "Quel <i>budget</i> & quan
 
 def _abstention() -> Answer:
     hits = [Hit(P1, 1, 0.2), Hit(P2, 2, 0.1)]
-    return Answer("Qui a gagné ?", "Le dossier ne répond pas à cette question.", True, [], hits, 0.1, "fr", confidence="none")
+    return Answer(
+        "Qui a gagné ?",
+        "Le dossier ne répond pas à cette question.",
+        True,
+        [],
+        hits,
+        0.1,
+        "fr",
+        confidence="none",
+    )
 
 
 class _Elements(HTMLParser):
@@ -103,7 +116,9 @@ def test_a_low_confidence_answer_is_shown_as_the_closest_the_dossier_comes_never
     assert Q2 in low.markdown  # still quoted, with its citation
     (plain,) = _Elements(high.chat_html).find("div", "bot")
     assert "answer" in plain["class"].split()
-    assert "ne le dit pas exactement" not in high.markdown and "ne le dit pas exactement" not in high.chat_html
+    assert (
+        "ne le dit pas exactement" not in high.markdown and "ne le dit pas exactement" not in high.chat_html
+    )
     english = make_turn(_answer("low", "What budget?", "en"), 2, DOCS)
     assert "The dossier does not say it exactly" in english.chat_html
 

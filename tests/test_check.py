@@ -36,9 +36,25 @@ ISSUE_EXAMPLE = "Les neuf lauréats de l'AMI IA-clusters bénéficieront de 400 
 
 
 def test_numbers_amounts_and_words_are_tokens_of_their_own():
-    keys = [t.key for t in tokenize("3,2 Mds€ levés en 2022 ; 13 600 personnes, 125,9 PFlop/s, 50M€ et 25% de l’IA")]
+    keys = [
+        t.key
+        for t in tokenize("3,2 Mds€ levés en 2022 ; 13 600 personnes, 125,9 PFlop/s, 50M€ et 25% de l’IA")
+    ]
     assert keys == [
-        "3,2", "mds€", "levés", "en", "2022", "13 600", "personnes", "125,9", "pflop/s", "50m€", "et", "25%", "de", "l'ia"
+        "3,2",
+        "mds€",
+        "levés",
+        "en",
+        "2022",
+        "13 600",
+        "personnes",
+        "125,9",
+        "pflop/s",
+        "50m€",
+        "et",
+        "25%",
+        "de",
+        "l'ia",
     ]
     text = "Le 8 mars 2024, à Paris"
     assert [text[t.start : t.end] for t in tokenize(text)] == ["Le", "8", "mars", "2024", "à", "Paris"]
@@ -73,7 +89,9 @@ def test_a_changed_amount_is_called_out_whatever_the_similarity():
     dossier, claim = tokenize(CLUSTERS), tokenize(ISSUE_EXAMPLE)
     a = align(dossier, claim)
     assert a.similarity > 0.85  # nearly the same sentence...
-    assert changes(dossier, claim, a.ops) == (Change("number", "400 M€", "360 M€"),)  # ...with the figure changed
+    assert changes(dossier, claim, a.ops) == (
+        Change("number", "400 M€", "360 M€"),
+    )  # ...with the figure changed
 
 
 def test_changed_dates_and_names_are_told_apart():
@@ -85,7 +103,9 @@ def test_changed_dates_and_names_are_told_apart():
 
 def test_dropped_words_are_a_change_but_cut_ends_are_not():
     dossier = tokenize(CLUSTERS)
-    claim = tokenize("les neuf lauréats de l’AMI IA-clusters bénéficieront de 360 M€ de financement sur cinq années")
+    claim = tokenize(
+        "les neuf lauréats de l’AMI IA-clusters bénéficieront de 360 M€ de financement sur cinq années"
+    )
     a = align(dossier, claim)
     assert not a.identical
     assert changes(dossier, claim, a.ops) == (Change("name", "", "de France 2030"),)
@@ -100,7 +120,10 @@ def test_moved_words_at_the_end_are_a_change_not_a_cut():
 
 
 def test_other_words_score_low():
-    a = align(tokenize(CLUSTERS), tokenize("Le supercalculateur Jean Zay sera remplacé par un ordinateur quantique."))
+    a = align(
+        tokenize(CLUSTERS),
+        tokenize("Le supercalculateur Jean Zay sera remplacé par un ordinateur quantique."),
+    )
     assert a.similarity < 0.3
 
 
@@ -113,11 +136,15 @@ def test_folding_keeps_offsets_into_the_original():
 
 
 def test_input_is_split_into_sentences_and_bad_input_refused():
-    assert split_claims("« Ils forment chaque année plus de 13 600 personnes. » Le 8 mars 2024, à Paris, etc.") == [
+    assert split_claims(
+        "« Ils forment chaque année plus de 13 600 personnes. » Le 8 mars 2024, à Paris, etc."
+    ) == [
         "Ils forment chaque année plus de 13 600 personnes.",
         "Le 8 mars 2024, à Paris, etc.",
     ]
-    assert split_claims("Sept écoles forment le cluster Hi! PARIS.") == ["Sept écoles forment le cluster Hi! PARIS."]
+    assert split_claims("Sept écoles forment le cluster Hi! PARIS.") == [
+        "Sept écoles forment le cluster Hi! PARIS."
+    ]
     for bad in ("", "   \n ", "« … »", "\x00\x07"):
         with pytest.raises(CheckError):
             prepare_text(bad)
@@ -154,8 +181,10 @@ def test_a_slice_inside_a_word_is_no_quote(assistant):
 
 
 def test_quote_spanning_two_dossier_sentences_is_one_verbatim_claim(assistant):
-    text = ("Ils forment chaque année plus de 13 600 personnes. Leur production scientifique a augmenté "
-            "de plus de 20 % entre la période 2014-2018 et la période 2020-2021.")
+    text = (
+        "Ils forment chaque année plus de 13 600 personnes. Leur production scientifique a augmenté "
+        "de plus de 20 % entre la période 2014-2018 et la période 2020-2021."
+    )
     (claim,) = assistant.check(text).claims
     assert claim.verdict == "verbatim" and claim.source.quote == text
 
@@ -165,7 +194,9 @@ def test_the_issues_example_is_altered_with_the_amount_called_out(assistant):
     (claim,) = result.claims
     assert claim.verdict == "altered"
     assert claim.changed == (Change("number", "400 M€", "360 M€"),)
-    assert claim.source.quote == "les neuf lauréats de l’AMI IA-clusters bénéficieront de 360 M€ de financement"
+    assert (
+        claim.source.quote == "les neuf lauréats de l’AMI IA-clusters bénéficieront de 360 M€ de financement"
+    )
     assert ("delete", "360 ") in claim.diff and ("insert", "400") in claim.diff
     _verbatim_slices(assistant, result)
 
@@ -203,7 +234,11 @@ def test_a_text_is_checked_sentence_by_sentence(assistant):
 
 @pytest.fixture(scope="module")
 def cli(assistant, settings):
-    env = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    env = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -219,7 +254,10 @@ def test_cli_text_says_what_changed_with_marks(cli):
     out = done.stdout.decode()
     assert out.startswith("ALTERED — the dossier says 360 M€, not 400 M€ (p. 7, « Préserver")
     assert "passage p07-03" in out
-    assert "« …les neuf lauréats de l’AMI IA-clusters bénéficieront de [-360-]{+400+} M€ de financement… »" in out
+    assert (
+        "« …les neuf lauréats de l’AMI IA-clusters bénéficieront de [-360-]{+400+} M€ de financement… »"
+        in out
+    )
 
 
 def test_cli_json_and_batch_give_one_verdict_per_line(cli, tmp_path):

@@ -15,20 +15,40 @@ from .conftest import ROOT
 @pytest.fixture(scope="module")
 def cli(assistant, settings):
     """Run `python -m retrieval ...` against the session's built index."""
-    base = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    base = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+    }
 
     def run(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "retrieval", *args],
-            cwd=ROOT, env={**base, **(env or {})}, input=stdin, capture_output=True, timeout=300,
+            cwd=ROOT,
+            env={**base, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            timeout=300,
         )
 
     return run
 
 
 def _check_answer_object(obj: dict, k: int = 10) -> None:
-    assert list(obj) == ["question", "answer", "abstained", "confidence", "citations", "passages", "timings_ms"]
-    assert isinstance(obj["question"], str) and isinstance(obj["answer"], str) and isinstance(obj["abstained"], bool)
+    assert list(obj) == [
+        "question",
+        "answer",
+        "abstained",
+        "confidence",
+        "citations",
+        "passages",
+        "timings_ms",
+    ]
+    assert (
+        isinstance(obj["question"], str)
+        and isinstance(obj["answer"], str)
+        and isinstance(obj["abstained"], bool)
+    )
     for c in obj["citations"]:
         assert list(c) == ["n", "passage_id", "document", "page", "section", "quote"]
         assert isinstance(c["n"], int) and isinstance(c["quote"], str) and c["quote"]
@@ -94,7 +114,10 @@ def test_batch_answers_every_line_in_order_and_reports_bad_lines(cli, tmp_path):
         (("ask", "--kk", "3", "foo"), "error: unknown option: --kk (see --help)"),
         (("ask", "foo", "--kk", "--jsn"), "error: unknown options: --kk --jsn"),
         (("ask", "foo", "bar"), "error: unexpected argument: bar"),
-        (("info", "--corpus", "/nonexistent/corpus", "--index", "/nonexistent/index"), "no index in /nonexistent/index"),
+        (
+            ("info", "--corpus", "/nonexistent/corpus", "--index", "/nonexistent/index"),
+            "no index in /nonexistent/index",
+        ),
         (("ask", "x", "--retriever", "magic"), "invalid choice: 'magic'"),
         (("frobnicate",), "invalid choice: 'frobnicate'"),
         (("ask", "x", "--corpus", "/nonexistent/corpus"), "corpus folder not found: /nonexistent/corpus"),
@@ -104,7 +127,9 @@ def test_batch_answers_every_line_in_order_and_reports_bad_lines(cli, tmp_path):
 def test_errors_are_one_line_on_stderr_without_traceback(cli, args, message):
     done = cli(*args)
     err = done.stderr.decode()
-    assert done.returncode == (1 if "corpus folder" in message or "no index" in message else 2), err  # 2: usage
+    assert done.returncode == (1 if "corpus folder" in message or "no index" in message else 2), (
+        err
+    )  # 2: usage
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert done.stdout == b""
@@ -149,7 +174,9 @@ def test_info_prints_a_short_summary_and_json_on_request(cli, settings, tiny_cor
     assert len(out.splitlines()) <= 12
     full = json.loads(cli("info", "--json").stdout)
     assert full["stale"] is None and full["folder"].endswith(lines["build"])
-    assert len(full["manifest"]["model"]["probe"]) == 384 and full["manifest"]["counts"]["passages"] == int(lines["passages"])
+    assert len(full["manifest"]["model"]["probe"]) == 384 and full["manifest"]["counts"]["passages"] == int(
+        lines["passages"]
+    )
     # another corpus: stale, said so, and nothing is rebuilt
     current = (settings.index_dir / "CURRENT").read_text()
     stale = cli("info", "--corpus", str(tiny_corpus))
@@ -187,7 +214,9 @@ def test_quiet_silences_pypdf_warnings(cli, tmp_path):
         pdf.savefig(fig)
         plt.close(fig)
     data = path.read_bytes()
-    path.write_bytes(data[: data.rindex(b"startxref")] + b"startxref\n12\n%%EOF\n")  # pypdf warns, then recovers
+    path.write_bytes(
+        data[: data.rindex(b"startxref")] + b"startxref\n12\n%%EOF\n"
+    )  # pypdf warns, then recovers
     args = ("search", "budget total", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--k", "1")
     loud = cli(*args)
     assert loud.returncode == 0 and "startxref" in loud.stderr.decode()  # the warning this test silences

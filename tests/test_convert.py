@@ -65,7 +65,17 @@ def engine_tokenizer(tmp_path_factory):
     )
     lib_path = folder / "libe5tok.so"
     subprocess.run(
-        [compiler, "-O1", "-shared", "-fPIC", f"-I{source.parent}", "-o", str(lib_path), str(folder / "tok.c"), "-lm"],
+        [
+            compiler,
+            "-O1",
+            "-shared",
+            "-fPIC",
+            f"-I{source.parent}",
+            "-o",
+            str(lib_path),
+            str(folder / "tok.c"),
+            "-lm",
+        ],
         check=True,
         capture_output=True,
     )
@@ -112,5 +122,11 @@ def test_conversion_happens_once_into_the_cache(embedder):
     stamp = (folder / "model.safetensors").stat().st_mtime
     assert ensure_converted(Settings().cache_dir) == folder
     assert (folder / "model.safetensors").stat().st_mtime == stamp
-    for name in ("modules.json", "config.json", "tokenizer.json", "1_Pooling/config.json", "config_sentence_transformers.json"):
+    for name in (
+        "modules.json",
+        "config.json",
+        "tokenizer.json",
+        "1_Pooling/config.json",
+        "config_sentence_transformers.json",
+    ):
         assert (folder / name).is_file(), name

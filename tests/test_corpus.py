@@ -37,7 +37,9 @@ def test_title_lines_become_sections(dossier):
     titles = [title for _, _, title in dossier.sections]
     assert "MIAI Cluster (Université Grenoble Alpes) – 70 M€" in titles
     assert "Lancement d’un centre d’expertise européen en IA générative (ALT-EDIC)" in titles
-    assert any(t.startswith("Préserver et renforcer le rang") and "360 M€ de soutien public" in t for t in titles)
+    assert any(
+        t.startswith("Préserver et renforcer le rang") and "360 M€ de soutien public" in t for t in titles
+    )
     assert dossier.section_at(dossier.text.index("dont le siège social sera établi à Villers-Cotterêts")) == (
         "Lancement d’un centre d’expertise européen en IA générative (ALT-EDIC)"
     )
@@ -94,7 +96,9 @@ def test_a_sentence_set_as_a_lead_is_not_a_title(dossier):
     clause: it labelled p. 13 and, running on, the p. 15 list of AI axes."""
     lead = dossier.text.index("Les 12 autres projets lauréats de la saison 1")
     assert dossier.section_at(lead).startswith("14 dispositifs de formation en IA")
-    assert dossier.section_at(dossier.text.index("Parmi ces 12 lauréats")).startswith("14 dispositifs de formation en IA")
+    assert dossier.section_at(dossier.text.index("Parmi ces 12 lauréats")).startswith(
+        "14 dispositifs de formation en IA"
+    )
     axes = dossier.text.index("la stratégie nationale en IA recouvre donc les axes suivants")
     assert dossier.section_at(axes) is None
     assert dossier.section_at(dossier.text.index("• IA frugale, avec le soutien")) is None
@@ -108,14 +112,21 @@ def test_a_clause_is_not_a_title_but_a_noun_phrase_is(tmp_path):
         "Lancement d’un programme sur l’évaluation des IA avancées",
         "Le programme est lancé cette année avec des partenaires nombreux et un budget annoncé.",
     ]
-    path = tmp_path / "doc.txt"  # the extracted-PDF layout: an empty line after each line, " " between paragraphs
+    path = (
+        tmp_path / "doc.txt"
+    )  # the extracted-PDF layout: an empty line after each line, " " between paragraphs
     path.write_text("\n\n \n\n".join(paragraphs) + "\n\n", encoding="utf-8")
     doc = load_document(path)
-    assert [title for _, _, title in doc.sections] == ["Lancement d’un programme sur l’évaluation des IA avancées"]
+    assert [title for _, _, title in doc.sections] == [
+        "Lancement d’un programme sur l’évaluation des IA avancées"
+    ]
 
 
 def test_names_and_cells_are_split_from_the_lines_they_were_glued_to(dossier):
-    assert "\nMinistre de transition écologique et de la cohésion des territoires\nCatherine Vautrin\n" in dossier.text
+    assert (
+        "\nMinistre de transition écologique et de la cohésion des territoires\nCatherine Vautrin\n"
+        in dossier.text
+    )
     assert "décisions des pouvoirs publics.\nLeakmited\nMission 90+" in dossier.text
     assert "\nDescription du projet\nAdvizeo\nIA Eco Pilot (acteur émergent)\n" in dossier.text
 
@@ -129,7 +140,9 @@ def test_line_end_hyphens_join_compounds_without_a_space(dossier):
 
 def test_hyphen_is_dropped_when_the_document_spells_the_word_without_it(tmp_path):
     path = tmp_path / "doc.md"
-    path.write_text("Le déve-\nloppement du développement durable est un enjeu de la région.\n", encoding="utf-8")
+    path.write_text(
+        "Le déve-\nloppement du développement durable est un enjeu de la région.\n", encoding="utf-8"
+    )
     assert "Le développement du développement durable" in load_document(path).text
 
 
@@ -149,7 +162,10 @@ def test_clean_text_maps_back_to_the_source(dossier):
     source = DOSSIER.read_text(encoding="utf-8")
     checked = 0
     for span in dossier.spans:
-        assert dossier.text[span.start : span.start + span.length] == source[span.source_start : span.source_start + span.length]
+        assert (
+            dossier.text[span.start : span.start + span.length]
+            == source[span.source_start : span.source_start + span.length]
+        )
         checked += 1
     assert checked > 5000
     at = dossier.text.index("Villers-Cotterêts")
@@ -269,7 +285,9 @@ def test_fifos_sockets_devices_and_binary_text_are_skipped_without_hanging(tmp_p
         "skipped dangling.txt: a link to nothing readable",
     }
     try:
-        os.mknod(tmp_path / "zero.txt", 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 5))  # like /dev/zero
+        os.mknod(
+            tmp_path / "zero.txt", 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 5)
+        )  # like /dev/zero
         expected.add("skipped zero.txt: not a regular file (FIFO, socket or device)")
     except PermissionError:
         pass  # no CAP_MKNOD here: the FIFO and socket still cover non-regular files

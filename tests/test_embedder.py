@@ -17,7 +17,11 @@ from .conftest import ROOT
 
 
 def test_the_fake_is_deterministic_normalised_and_closer_for_shared_words(fake_embedder):
-    texts = ["La ligne de tramway ouvrira en 2027", "Quand ouvrira la ligne de tramway ?", "Le budget du plan vélo"]
+    texts = [
+        "La ligne de tramway ouvrira en 2027",
+        "Quand ouvrira la ligne de tramway ?",
+        "Le budget du plan vélo",
+    ]
     a, b = fake_embedder.passages(texts), HashingEmbedder().queries(texts)
     assert a.dtype == np.float32 and a.shape == (3, fake_embedder.dim)
     assert np.array_equal(a, b)
@@ -66,10 +70,26 @@ print(json.dumps({"answers": out, "engine": assistant.embedder.engine, "heavy": 
 
 
 def test_the_assistant_answers_end_to_end_with_the_fake_and_no_torch(tiny_corpus, tmp_path):
-    tram, budget, offtopic = "Quand ouvrira la ligne de tramway ?", "Quel est le budget du plan vélo ?", "Qui a gagné la coupe du monde ?"
+    tram, budget, offtopic = (
+        "Quand ouvrira la ligne de tramway ?",
+        "Quel est le budget du plan vélo ?",
+        "Qui a gagné la coupe du monde ?",
+    )
     done = subprocess.run(
-        [sys.executable, "-c", _END_TO_END, str(tiny_corpus), str(tmp_path / "index"), tram, budget, offtopic],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            _END_TO_END,
+            str(tiny_corpus),
+            str(tmp_path / "index"),
+            tram,
+            budget,
+            offtopic,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

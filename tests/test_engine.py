@@ -33,12 +33,23 @@ def sentences():
     return [s.text for p in make_passages(load_corpus(CORPUS)[0]) for s in p.sentences]
 
 
-def test_token_ids_are_sentence_transformers_ids_on_every_question_and_sentence(embedder, onnx_embedder, questions, sentences):
+def test_token_ids_are_sentence_transformers_ids_on_every_question_and_sentence(
+    embedder, onnx_embedder, questions, sentences
+):
     reference = embedder.model.tokenizer
     texts = [f"query: {q.question}" for q in questions] + [f"passage: {s}" for s in sentences]
     # Edges the dossier lacks: controls dropped, odd spaces, NFKC forms, unknown characters fused, truncation.
-    texts += ["query: a\x01b\u200bc\u00a0d  e\tf", "query: ｆｕｌｌ ﬁ ① ㎞ é", "query: 😀😀 ☃ 中文 العربية", "query: " + "mot " * 700]
-    mismatched = [t[:60] for t in texts if onnx_embedder.tokenizer.encode(t) != reference(t, truncation=True)["input_ids"]]
+    texts += [
+        "query: a\x01b\u200bc\u00a0d  e\tf",
+        "query: ｆｕｌｌ ﬁ ① ㎞ é",
+        "query: 😀😀 ☃ 中文 العربية",
+        "query: " + "mot " * 700,
+    ]
+    mismatched = [
+        t[:60]
+        for t in texts
+        if onnx_embedder.tokenizer.encode(t) != reference(t, truncation=True)["input_ids"]
+    ]
     assert mismatched == []
 
 
@@ -48,7 +59,9 @@ def test_question_vectors_are_the_sentence_transformers_vectors(embedder, onnx_e
     assert ours.dtype == np.float32 and ours.shape == reference.shape
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     cosine = (ours * reference).sum(axis=1)
-    print(f"onnxruntime vs sentence-transformers over {len(texts)} questions: cosine mean {cosine.mean():.6f}, min {cosine.min():.6f}")
+    print(
+        f"onnxruntime vs sentence-transformers over {len(texts)} questions: cosine mean {cosine.mean():.6f}, min {cosine.min():.6f}"
+    )
     assert cosine.min() >= SAME_MODEL_COSINE
 
 
@@ -56,7 +69,10 @@ def test_the_index_probe_is_checked_against_the_engine(assistant, onnx_embedder)
     manifest = read_manifest(current_folder(assistant.settings.index_dir))
     assert staleness(manifest, assistant.settings.corpus_dir, onnx_embedder, SplitParams()) is None
     flipped = dict(manifest, model=dict(manifest["model"], probe=[-x for x in manifest["model"]["probe"]]))
-    assert staleness(flipped, assistant.settings.corpus_dir, onnx_embedder, SplitParams()) == "the model's weights changed"
+    assert (
+        staleness(flipped, assistant.settings.corpus_dir, onnx_embedder, SplitParams())
+        == "the model's weights changed"
+    )
 
 
 def test_the_engine_is_chosen_from_the_settings_and_the_index(assistant, tmp_path):
@@ -89,9 +105,24 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 def test_ask_and_search_on_a_built_index_never_import_torch(assistant, command):
     s = assistant.settings
     done = subprocess.run(
-        [sys.executable, "-c", _ASK, command, "Combien reçoivent les IA clusters ?", "--json",
-         "--corpus", str(s.corpus_dir), "--index", str(s.index_dir), "--cache", str(s.cache_dir)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            _ASK,
+            command,
+            "Combien reçoivent les IA clusters ?",
+            "--json",
+            "--corpus",
+            str(s.corpus_dir),
+            "--index",
+            str(s.index_dir),
+            "--cache",
+            str(s.cache_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     status = json.loads(done.stderr.strip().splitlines()[-1])
     assert status == {"code": 0, "heavy": []}, done.stderr

@@ -23,7 +23,9 @@ def test_retrieval_metrics_agree_with_ir_measures(report, tmp_path):
     qrels = list(ir_measures.read_trec_qrels(str(tmp_path / "qrels.txt")))
     for retriever in ("hybrid", "dense", "bm25", "rrf"):
         run = list(ir_measures.read_trec_run(str(tmp_path / f"run-{retriever}.txt")))
-        theirs = ir_measures.calc_aggregate([nDCG @ 10, RR @ 10, R @ 10, Success @ 1, Success @ 5], qrels, run)
+        theirs = ir_measures.calc_aggregate(
+            [nDCG @ 10, RR @ 10, R @ 10, Success @ 1, Success @ 5], qrels, run
+        )
         ours = retrieval_metrics(report.results, retriever, 10)
         assert ours["ndcg@10"] == pytest.approx(theirs[nDCG @ 10], abs=1e-9)
         assert ours["mrr@10"] == pytest.approx(theirs[RR @ 10], abs=1e-9)
@@ -38,7 +40,9 @@ def test_the_report_folder_has_markdown_plots_and_trec_files(report, tmp_path):
     assert {"report.md", "report.json", "qrels.txt", "by-kind.png", "latency.png", "evidence.png"} <= names
     assert {"run-hybrid.txt", "run-dense.txt", "run-bm25.txt", "run-rrf.txt"} <= names
     for png in ("by-kind.png", "latency.png", "evidence.png"):
-        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (folder / png).stat().st_size > 5000
+        assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (
+            folder / png
+        ).stat().st_size > 5000
     md = (folder / "report.md").read_text()
     assert "| hybrid |" in md and "![evidence.png](evidence.png)" in md
     data = json.loads((folder / "report.json").read_text())
@@ -71,7 +75,11 @@ def test_percentile_is_nearest_rank():
 
 
 def test_eval_command_reports_on_the_test_split(assistant, settings):
-    env = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    env = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "retrieval", "eval", "--split", "test", "--json", "--quiet"],
         cwd=ROOT,

@@ -34,7 +34,11 @@ def guarded_env(settings, log: Path) -> dict:
 def test_the_guard_really_blocks_the_network(tmp_path):
     log = tmp_path / "net.log"
     code = "import urllib.request\ntry:\n urllib.request.urlopen('http://example.com', timeout=3)\nexcept OSError as e:\n print('blocked', e)"
-    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(GUARD), "NETGUARD_LOG": str(log)}, capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(GUARD), "NETGUARD_LOG": str(log)},
+        capture_output=True,
+    )
     assert b"blocked" in done.stdout
     assert "getaddrinfo example.com" in log.read_text()
 
@@ -43,7 +47,10 @@ def test_ask_never_touches_the_network(assistant, settings, tmp_path):
     log = tmp_path / "net.log"
     done = subprocess.run(
         [sys.executable, "-m", "retrieval", "ask", "Combien d'argent reçoivent les IA clusters ?"],
-        cwd=ROOT, env=guarded_env(settings, log), capture_output=True, timeout=300,
+        cwd=ROOT,
+        env=guarded_env(settings, log),
+        capture_output=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr.decode()
     assert "360 M€" in done.stdout.decode()
@@ -143,11 +150,17 @@ def test_uploads_are_refused_and_nothing_is_stored(server):
     marker = f"upload-probe-{os.getpid()}"
     boundary = "----probe"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{marker}.bin\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + os.urandom(64 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{marker}.bin"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + os.urandom(64 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     for path in ("gradio_api/upload", "gradio_api/upload/", "upload"):
-        status, _, reply = _post(server.url + path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        status, _, reply = _post(
+            server.url + path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
         assert status in (403, 404, 405), (path, status, reply[:200])
     temp = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
     assert not list(temp.rglob(f"{marker}*")) if temp.exists() else True
@@ -156,7 +169,9 @@ def test_uploads_are_refused_and_nothing_is_stored(server):
 def test_oversized_requests_get_a_clear_413_and_the_server_goes_on(server, client):
     from retrieval.http_limits import MAX_REQUEST_BYTES
 
-    big = json.dumps({"data": ["x" * (MAX_REQUEST_BYTES + 10), None], "fn_index": 0, "session_hash": "probe"}).encode()
+    big = json.dumps(
+        {"data": ["x" * (MAX_REQUEST_BYTES + 10), None], "fn_index": 0, "session_hash": "probe"}
+    ).encode()
     for path in ("gradio_api/queue/join", "gradio_api/call/ask", "gradio_api/mcp/"):
         status, _, reply = _post(server.url + path, big, {"Content-Type": "application/json"})
         assert status == 413, (path, status, reply[:200])
@@ -177,7 +192,9 @@ def test_oversized_requests_get_a_clear_413_and_the_server_goes_on(server, clien
     response = conn.getresponse()
     assert response.status == 413 and b"request too large" in response.read()
     conn.close()
-    assert "360 M€" in client.predict("Combien d'argent reçoivent les IA clusters ?", api_name="/ask")["answer"]
+    assert (
+        "360 M€" in client.predict("Combien d'argent reçoivent les IA clusters ?", api_name="/ask")["answer"]
+    )
     assert "Traceback" not in server.output()
 
 
@@ -197,8 +214,16 @@ def test_a_full_queue_tells_the_client_to_retry(small_server):
     fn_index = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "ask")
 
     def join(i: int):
-        body = {"data": [f"Combien reçoit le cluster numéro {i} ?", None], "fn_index": fn_index, "session_hash": f"s{i}"}
-        return _post(small_server.url + "gradio_api/queue/join", json.dumps(body).encode(), {"Content-Type": "application/json"})
+        body = {
+            "data": [f"Combien reçoit le cluster numéro {i} ?", None],
+            "fn_index": fn_index,
+            "session_hash": f"s{i}",
+        }
+        return _post(
+            small_server.url + "gradio_api/queue/join",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
 
     with ThreadPoolExecutor(12) as pool:
         replies = list(pool.map(join, range(24)))
@@ -218,12 +243,16 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
     from mcp.client.streamable_http import streamable_http_client
 
     async def call():
-        async with streamable_http_client(small_server.url + "gradio_api/mcp/") as (read, write, _):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                tools = (await session.list_tools()).tools
-                result = await session.call_tool(tools[0].name, {"question": "Combien d'argent reçoivent les IA clusters ?"})
-                return tools, result
+        async with (
+            streamable_http_client(small_server.url + "gradio_api/mcp/") as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            tools = (await session.list_tools()).tools
+            result = await session.call_tool(
+                tools[0].name, {"question": "Combien d'argent reçoivent les IA clusters ?"}
+            )
+            return tools, result
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -231,7 +260,10 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
         tools, result = pool.submit(lambda: asyncio.run(asyncio.wait_for(call(), 120))).result()
     assert len(tools) == 1
     tool = tools[0]
-    for text in [tool.description, *(p.get("description", "") for p in tool.inputSchema["properties"].values())]:
+    for text in [
+        tool.description,
+        *(p.get("description", "") for p in tool.inputSchema["properties"].values()),
+    ]:
         assert text and text.rstrip().endswith((".", "?", "»", '"')), text
     assert "verbatim" in tool.description or "word for word" in tool.description
     payload = json.loads(result.content[0].text)  # JSON, not a Python repr
@@ -259,7 +291,7 @@ def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_c
             try:
                 result = client.predict("Quel est le budget du plan vélo ?", api_name="/ask")
                 break
-            except Exception as exc:  # noqa: BLE001 - the refusal while the index is built
+            except Exception as exc:
                 assert "index is being built" in str(exc), exc
                 assert time.time() < deadline, "the index was never ready"
                 time.sleep(2)
@@ -276,10 +308,15 @@ def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_c
 def test_binding_to_every_interface_warns_that_anyone_on_the_network_can_use_it(tmp_path):
     done = subprocess.run(
         [sys.executable, "app.py", "--host", "0.0.0.0", "--corpus", str(tmp_path / "missing")],
-        cwd=ROOT, capture_output=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
     )
     err = done.stderr.decode()
-    assert "warning: listening on 0.0.0.0: anyone who can reach this machine on the network can use the chat" in err
+    assert (
+        "warning: listening on 0.0.0.0: anyone who can reach this machine on the network can use the chat"
+        in err
+    )
     assert done.returncode == 1 and "Traceback" not in err
 
 
@@ -294,7 +331,11 @@ def test_binding_to_every_interface_warns_that_anyone_on_the_network_can_use_it(
 )
 def test_bad_server_settings_get_one_line(args, env, expected):
     done = subprocess.run(
-        [sys.executable, "app.py", *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, timeout=120
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=120,
     )
     err = done.stderr.decode().strip()
     assert done.returncode == 2 and expected in err and len(err.splitlines()) == 1, err
@@ -303,5 +344,13 @@ def test_bad_server_settings_get_one_line(args, env, expected):
 def test_the_chat_takes_the_cli_flags():
     from app import parse_args
 
-    args = parse_args(["--cache", "/tmp/c", "--threshold", "0.5", "--quiet", "--index", "i", "--concurrency", "3"])
-    assert (args.cache, args.threshold, args.quiet, args.index, args.concurrency) == ("/tmp/c", 0.5, True, "i", 3)
+    args = parse_args(
+        ["--cache", "/tmp/c", "--threshold", "0.5", "--quiet", "--index", "i", "--concurrency", "3"]
+    )
+    assert (args.cache, args.threshold, args.quiet, args.index, args.concurrency) == (
+        "/tmp/c",
+        0.5,
+        True,
+        "i",
+        3,
+    )

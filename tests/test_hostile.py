@@ -65,9 +65,18 @@ def _utf8(text: str) -> bool:
 
 
 def _cli(*args: str, stdin: bytes | None = None, settings=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)}
+    env = {
+        **os.environ,
+        "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+        "RETRIEVAL_INDEX": str(settings.index_dir),
+    }
     return subprocess.run(
-        [sys.executable, "-m", "retrieval", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, timeout=900
+        [sys.executable, "-m", "retrieval", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=900,
     )
 
 
@@ -83,7 +92,13 @@ def _strict_json(line: str):
 def test_cli_batch_of_every_input_plus_broken_lines(assistant, settings):
     lines = [raw for _, raw, _ in BATCH]  # the BOM line first
     lines += [json.dumps({"id": name, "question": q}).encode() for name, q in HOSTILE]
-    lines += [b"\xff\xfe not utf-8", b'{"id": "no question"}', b"[1, 2]", b'{"id": "num", "question": 42}', b"{broken"]
+    lines += [
+        b"\xff\xfe not utf-8",
+        b'{"id": "no question"}',
+        b"[1, 2]",
+        b'{"id": "num", "question": 42}',
+        b"{broken",
+    ]
     done = _cli("ask", "--batch", "-", "--quiet", stdin=b"\n".join(lines) + b"\n", settings=settings)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert done.stderr == b""
@@ -104,9 +119,19 @@ def test_cli_batch_of_every_input_plus_broken_lines(assistant, settings):
 
 def test_cli_single_question_with_undecodable_bytes(assistant, settings):
     done = subprocess.run(
-        [sys.executable, "-m", "retrieval", "ask", b"Jean Zay \xff\xfe puissance".decode("utf-8", "surrogateescape")],
+        [
+            sys.executable,
+            "-m",
+            "retrieval",
+            "ask",
+            b"Jean Zay \xff\xfe puissance".decode("utf-8", "surrogateescape"),
+        ],
         cwd=ROOT,
-        env={**os.environ, "RETRIEVAL_CORPUS": str(settings.corpus_dir), "RETRIEVAL_INDEX": str(settings.index_dir)},
+        env={
+            **os.environ,
+            "RETRIEVAL_CORPUS": str(settings.corpus_dir),
+            "RETRIEVAL_INDEX": str(settings.index_dir),
+        },
         capture_output=True,
         timeout=300,
     )

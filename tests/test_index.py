@@ -15,7 +15,9 @@ from retrieval.index import IndexCorrupt, IndexMissing, IndexProblem, current_fo
 
 
 def _open(corpus, folder, embedder, logs=None, **kw):
-    return open_index(corpus, folder, embedder, log=(logs.append if logs is not None else lambda m: None), **kw)
+    return open_index(
+        corpus, folder, embedder, log=(logs.append if logs is not None else lambda m: None), **kw
+    )
 
 
 def test_a_missing_index_is_built_and_then_reused(tiny_corpus, tmp_path, embedder):
@@ -33,7 +35,9 @@ def test_a_missing_index_is_built_and_then_reused(tiny_corpus, tmp_path, embedde
 def test_manifest_records_what_the_index_was_built_from(tiny_corpus, tmp_path, embedder):
     built = _open(tiny_corpus, tmp_path / "index", embedder)
     m = built.manifest
-    assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384 and len(m["model"]["probe"]) == 384
+    assert (
+        m["model"]["name"] == embedder.name and m["model"]["dim"] == 384 and len(m["model"]["probe"]) == 384
+    )
     assert m["splitting"] == {"min_words": 40, "max_words": 120, "overlap": 1, "whole_words": 160}
     assert m["dense"] == {"type": "IndexFlatIP", "ntotal": len(built.passages), "metric": "inner_product"}
     assert len(m["corpus"]["checksum"]) == 64 and "faiss-cpu" in m["versions"]
@@ -72,7 +76,10 @@ def test_a_changed_model_makes_the_index_stale(tiny_corpus, tmp_path, embedder):
 @pytest.mark.parametrize(
     "damage, message",
     [
-        (lambda f: (f / "dense.faiss").write_bytes((f / "dense.faiss").read_bytes()[:100]), "dense.faiss does not match"),
+        (
+            lambda f: (f / "dense.faiss").write_bytes((f / "dense.faiss").read_bytes()[:100]),
+            "dense.faiss does not match",
+        ),
         (lambda f: (f / "sentences.npy").write_bytes(b"\x00" * 64), "sentences.npy does not match"),
         (lambda f: (f / "corpus.json").unlink(), "corpus.json is missing"),
         (lambda f: (f / "manifest.json").write_text("{not json"), "manifest.json is unreadable"),
@@ -98,7 +105,9 @@ def test_a_manifest_that_does_not_match_the_vectors_is_refused(tiny_corpus, tmp_
         idx.load(built.folder)
 
 
-def test_an_interrupted_build_leaves_the_previous_index_in_service(tiny_corpus, tmp_path, embedder, monkeypatch):
+def test_an_interrupted_build_leaves_the_previous_index_in_service(
+    tiny_corpus, tmp_path, embedder, monkeypatch
+):
     good = _open(tiny_corpus, tmp_path / "index", embedder)
     (tiny_corpus / "tram.txt").write_text("Texte modifié pendant un build qui échoue.\n", encoding="utf-8")
 
@@ -168,7 +177,16 @@ def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpu
     (tiny_corpus / "tram.txt").write_text("Une version que le build tué n'écrira jamais.\n", encoding="utf-8")
 
     def build(into: Path) -> subprocess.Popen:
-        command = [sys.executable, "-m", "retrieval", "build", "--corpus", str(tiny_corpus), "--index", str(into)]
+        command = [
+            sys.executable,
+            "-m",
+            "retrieval",
+            "build",
+            "--corpus",
+            str(tiny_corpus),
+            "--index",
+            str(into),
+        ]
         return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     # How long a whole build takes here (into another folder): the kills land
@@ -192,7 +210,9 @@ def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpu
 # ------------------------------------------------------- switch under readers
 
 
-def test_a_reader_opening_the_build_just_replaced_still_loads_it(tiny_corpus, tmp_path, embedder, monkeypatch):
+def test_a_reader_opening_the_build_just_replaced_still_loads_it(
+    tiny_corpus, tmp_path, embedder, monkeypatch
+):
     """Fault injection: a build finishes between a reader reading CURRENT and opening the folder it named."""
     index_dir = tmp_path / "index"
     first = _open(tiny_corpus, index_dir, embedder)
@@ -293,7 +313,7 @@ def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_nev
             try:
                 folders.add(idx.open_current(index_dir).folder)
                 loads += 1
-            except Exception as exc:  # noqa: BLE001 - every failure is counted
+            except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         stop.touch()
@@ -304,7 +324,9 @@ def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_nev
     assert rebuilt.decode().split() == [str(i) for i in range(30)]
     answers = asked.decode().splitlines()
     failed = [line for line in answers if not line.startswith("ok ")]
-    print(f"{loads} loads ({len(errors)} errors) and {len(answers)} answers ({len(failed)} errors) over 30 rebuilds")
+    print(
+        f"{loads} loads ({len(errors)} errors) and {len(answers)} answers ({len(failed)} errors) over 30 rebuilds"
+    )
     assert errors == [] and failed == []
     assert loads >= 100 and len(folders) >= 10  # the loads really ran across the switches
     assert len(answers) >= 30 and len({line.split()[-1] for line in answers}) >= 5
@@ -313,7 +335,9 @@ def test_loading_and_asking_in_loops_while_another_process_rebuilds_30_times_nev
 # ------------------------------------------------------- CURRENT and manifest
 
 
-@pytest.mark.parametrize("name", [".", "..", "/etc", "../index", "build-x/../..", "", "corpus.json", "build-\x00"])
+@pytest.mark.parametrize(
+    "name", [".", "..", "/etc", "../index", "build-x/../..", "", "corpus.json", "build-\x00"]
+)
 def test_current_naming_anything_but_a_build_folder_is_not_followed(tiny_corpus, tmp_path, embedder, name):
     index_dir = tmp_path / "index"
     built = _open(tiny_corpus, index_dir, embedder)
@@ -337,7 +361,9 @@ def test_a_build_folder_that_is_a_link_is_not_followed(tiny_corpus, tmp_path, em
         current_folder(index_dir)
 
 
-@pytest.mark.parametrize("name", ["../outside.txt", "/etc/hostname", "bm25/../../outside.txt", "./corpus.json"])
+@pytest.mark.parametrize(
+    "name", ["../outside.txt", "/etc/hostname", "bm25/../../outside.txt", "./corpus.json"]
+)
 def test_a_manifest_listing_files_outside_its_build_folder_is_refused(tiny_corpus, tmp_path, embedder, name):
     from retrieval.files import file_digest
 

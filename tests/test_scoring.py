@@ -32,8 +32,20 @@ def test_a_weights_file_missing_a_feature_is_refused():
 
 def test_features_follow_the_declared_order():
     f = scoring.features(
-        dense_sentence=0.8, dense_passage=0.7, bm25_passage=0.5, passage_rank=4, lexical=0.5, lexical_section=0.6,
-        known=0.5, context=0.0, asks_type="date", carries_type=False, heading=True, short=False, words=9, english=True,
+        dense_sentence=0.8,
+        dense_passage=0.7,
+        bm25_passage=0.5,
+        passage_rank=4,
+        lexical=0.5,
+        lexical_section=0.6,
+        known=0.5,
+        context=0.0,
+        asks_type="date",
+        carries_type=False,
+        heading=True,
+        short=False,
+        words=9,
+        english=True,
     )
     named = dict(zip(scoring.FEATURES, f))
     assert len(f) == len(scoring.FEATURES)
@@ -44,7 +56,9 @@ def test_features_follow_the_declared_order():
 
 
 def test_levels_follow_the_two_thresholds():
-    w = scoring.Weights(np.zeros(len(scoring.FEATURES)), np.zeros(len(scoring.CONFIDENCE_FEATURES) + 1), 0.6, 0.3, {})
+    w = scoring.Weights(
+        np.zeros(len(scoring.FEATURES)), np.zeros(len(scoring.CONFIDENCE_FEATURES) + 1), 0.6, 0.3, {}
+    )
     assert [scoring.level(p, w) for p in (0.9, 0.6, 0.45, 0.3, 0.1)] == ["high", "high", "low", "low", "none"]
     assert scoring.probability(np.zeros(len(scoring.CONFIDENCE_FEATURES)), w) == 0.5
 

@@ -32,7 +32,12 @@ def test_no_split_inside(text):
 
 def test_split_after_amounts_and_abbreviations_that_end_a_sentence():
     text = "Le dispositif reçoit 40 M€. Huit lauréats sont retenus. Parmi eux, etc. Le reste suit."
-    assert sentences(text) == ["Le dispositif reçoit 40 M€.", "Huit lauréats sont retenus.", "Parmi eux, etc.", "Le reste suit."]
+    assert sentences(text) == [
+        "Le dispositif reçoit 40 M€.",
+        "Huit lauréats sont retenus.",
+        "Parmi eux, etc.",
+        "Le reste suit.",
+    ]
 
 
 def test_closing_guillemets_stay_with_their_sentence():
@@ -47,7 +52,11 @@ def test_closing_guillemets_stay_with_their_sentence():
 def test_each_bullet_is_a_sentence_without_its_marker():
     text = "Les objectifs suivants :\n• lever les verrous de l’IA frugale ;\n• attirer les talents."
     result = split_sentences(Document(name="t", title="t", text=text))
-    assert [s.text for s in result] == ["Les objectifs suivants :", "lever les verrous de l’IA frugale ;", "attirer les talents."]
+    assert [s.text for s in result] == [
+        "Les objectifs suivants :",
+        "lever les verrous de l’IA frugale ;",
+        "attirer les talents.",
+    ]
     assert [s.bullet for s in result] == [False, True, True]
 
 
@@ -55,5 +64,10 @@ def test_a_line_break_ends_a_sentence_and_offsets_slice_the_text():
     text = "Chef de file\nMission 90+ (acteur émergent)\nCe projet vise à réduire les fuites. Il est testé."
     doc = Document(name="t", title="t", text=text)
     result = split_sentences(doc)
-    assert [s.text for s in result] == ["Chef de file", "Mission 90+ (acteur émergent)", "Ce projet vise à réduire les fuites.", "Il est testé."]
+    assert [s.text for s in result] == [
+        "Chef de file",
+        "Mission 90+ (acteur émergent)",
+        "Ce projet vise à réduire les fuites.",
+        "Il est testé.",
+    ]
     assert all(doc.text[s.start : s.end] == s.text for s in result)

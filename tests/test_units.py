@@ -20,64 +20,157 @@ from .conftest import CORPUS
 
 # The frugal-AI table (pp. 20-22): chef de file, project, partners, first and last words of the description.
 FRUGAL_ROWS = [
-    ("Advizeo", "IA Eco Pilot (acteur émergent)", "Gridfit, Métropole du Grand Paris.",
-     "Ce projet vise à développer une solution pour automatiser", "notamment lors des pics de consommation)."),
-    ("Communauté d’agglomération Paris-Saclay", "Urba(IA) (collectivité)",
-     "BuildRZ, Centrale Supelec, Dassault Systèmes, Institut Paris Région, NamR.",
-     "Ce projet vise à utiliser l'IA pour mieux prendre en compte", "sur la base de paramètres écologiques clefs."),
-    ("Etablissement Public Territorial Paris Ouest la Défense", "Predict AI'r (collectivité)", "IFPEN, Citepa, Orange, AIR&D.",
-     "Ce projet a pour objectif de développer un observatoire", "afin d'accompagner les décisions des pouvoirs publics."),
-    ("Leakmited", "Mission 90+ (acteur émergent)", "Syndicat de gestion des eaux du brivadois.",
-     "Ce projet vise à améliorer et généraliser la détection de fuites", "plus durable et écoresponsable des ressources hydriques."),
-    ("Région Centre-Val de Loire", "PREVIZO (collectivité)",
-     "Antea France, BRGM, LabIA, Laboratoire PRISME, SMO Val de Loire Numérique, Nouvel Espace du Cher, Tours Métropole.",
-     "Ce projet vise à prédire et anticiper les épisodes de tension", "en lien avec les usages ou les aménagements (barrages, plan d’eau…)."),
-    ("Région Occitanie", "PEP-BIOccIA (collectivité)", "OpenIG, CNRS, TerrOïko.",
-     "Ce projet vise à utiliser l'IA pour cartographier les milieux naturels", "avec les échelles européenne, nationale et régionale."),
-    ("Telescoop", "IA.rbre (acteur émergent)",
-     "Métropole de Lyon, UMR LIRIS (Université Lumière Lyon 2, CNRS, Université Claude Bernard Lyon 1, INSA Lyon et École Centrale de Lyon).",
-     "Ce projet vise à aider les aménageurs à végétaliser", "au changement climatique et aux épisodes de canicule."),
-    ("Waltr", "AMELIA (acteur émergent)",
-     "BRUITPARIF, IFPEN, Université G.Eiffel, Etablissement Public Territorial Paris Est Marne et Bois.",
-     "Ce projet vise à utiliser l’IA pour mieux suivre et réduire la pollution", "pour aider à la planification territoriale."),
+    (
+        "Advizeo",
+        "IA Eco Pilot (acteur émergent)",
+        "Gridfit, Métropole du Grand Paris.",
+        "Ce projet vise à développer une solution pour automatiser",
+        "notamment lors des pics de consommation).",
+    ),
+    (
+        "Communauté d’agglomération Paris-Saclay",
+        "Urba(IA) (collectivité)",
+        "BuildRZ, Centrale Supelec, Dassault Systèmes, Institut Paris Région, NamR.",
+        "Ce projet vise à utiliser l'IA pour mieux prendre en compte",
+        "sur la base de paramètres écologiques clefs.",
+    ),
+    (
+        "Etablissement Public Territorial Paris Ouest la Défense",
+        "Predict AI'r (collectivité)",
+        "IFPEN, Citepa, Orange, AIR&D.",
+        "Ce projet a pour objectif de développer un observatoire",
+        "afin d'accompagner les décisions des pouvoirs publics.",
+    ),
+    (
+        "Leakmited",
+        "Mission 90+ (acteur émergent)",
+        "Syndicat de gestion des eaux du brivadois.",
+        "Ce projet vise à améliorer et généraliser la détection de fuites",
+        "plus durable et écoresponsable des ressources hydriques.",
+    ),
+    (
+        "Région Centre-Val de Loire",
+        "PREVIZO (collectivité)",
+        "Antea France, BRGM, LabIA, Laboratoire PRISME, SMO Val de Loire Numérique, Nouvel Espace du Cher, Tours Métropole.",
+        "Ce projet vise à prédire et anticiper les épisodes de tension",
+        "en lien avec les usages ou les aménagements (barrages, plan d’eau…).",
+    ),
+    (
+        "Région Occitanie",
+        "PEP-BIOccIA (collectivité)",
+        "OpenIG, CNRS, TerrOïko.",
+        "Ce projet vise à utiliser l'IA pour cartographier les milieux naturels",
+        "avec les échelles européenne, nationale et régionale.",
+    ),
+    (
+        "Telescoop",
+        "IA.rbre (acteur émergent)",
+        "Métropole de Lyon, UMR LIRIS (Université Lumière Lyon 2, CNRS, Université Claude Bernard Lyon 1, INSA Lyon et École Centrale de Lyon).",
+        "Ce projet vise à aider les aménageurs à végétaliser",
+        "au changement climatique et aux épisodes de canicule.",
+    ),
+    (
+        "Waltr",
+        "AMELIA (acteur émergent)",
+        "BRUITPARIF, IFPEN, Université G.Eiffel, Etablissement Public Territorial Paris Est Marne et Bois.",
+        "Ce projet vise à utiliser l’IA pour mieux suivre et réduire la pollution",
+        "pour aider à la planification territoriale.",
+    ),
 ]
 
 # Bullet-list laureates: « Communs numériques pour l’IA générative » (p. 16) and « IA embarquée » (pp. 19-20).
 COMMUNS = [
     ("AGM des partenaires Mistral, Giskard et Artefact", "avec des fournisseurs de données du patrimoine."),
     ("Photoroom, emmené par la start-up", "un potentiel économique particulièrement important."),
-    ("PODRIA, sous la coordination de la start-up", "une adoption éthique et responsable de l’IA générative."),
-    ("AI for Democracy de l’entreprise Make.org, Sciences Po et Sorbonne Université", "dans les processus démocratiques."),
+    (
+        "PODRIA, sous la coordination de la start-up",
+        "une adoption éthique et responsable de l’IA générative.",
+    ),
+    (
+        "AI for Democracy de l’entreprise Make.org, Sciences Po et Sorbonne Université",
+        "dans les processus démocratiques.",
+    ),
     ("CC-SWH du projet Software Heritage d’Inria et du CEA", "particulièrement prometteur pour l’économie."),
-    ("OpenLLM-France de Linagora, du CNRS, du CEA et d’OpinionScience", "pour l’évaluation de modèles francophones."),
+    (
+        "OpenLLM-France de Linagora, du CNRS, du CEA et d’OpinionScience",
+        "pour l’évaluation de modèles francophones.",
+    ),
     ("Scribe des partenaires ALEIA, Inria, OpenValue", "en partenariat avec des entreprises spécialisées."),
 ]
 IA_EMBARQUEE = [
-    ("IMINAR V2, conduit par Cortus, Teledyne et Soben", "pourra progressivement s’étendre à d’autres verticales."),
+    (
+        "IMINAR V2, conduit par Cortus, Teledyne et Soben",
+        "pourra progressivement s’étendre à d’autres verticales.",
+    ),
     ("MOSAIC LP, développé par Menta et le CEA", "pour la conduite autonome et l’IOT industriel."),
-    ("PROTECH, mené par le consortium Actia, CNRS, Manitou, Agreenculture", "pour le marché des engins industriels."),
-    ("OL FACTORY, sous l’égide d’Aryballe Tech en collaboration avec le CEA Saclay", "faire de l’IA à partir d’odeurs."),
-    ("SHAPE AI, emmené par VSORA, le CEA Grenoble et Valeo", "notamment des cas d’usages de conduite autonome."),
+    (
+        "PROTECH, mené par le consortium Actia, CNRS, Manitou, Agreenculture",
+        "pour le marché des engins industriels.",
+    ),
+    (
+        "OL FACTORY, sous l’égide d’Aryballe Tech en collaboration avec le CEA Saclay",
+        "faire de l’IA à partir d’odeurs.",
+    ),
+    (
+        "SHAPE AI, emmené par VSORA, le CEA Grenoble et Valeo",
+        "notamment des cas d’usages de conduite autonome.",
+    ),
     ("VIESTA 2, développé par Thales SIX GTS, XXII, SNCF", "analyse de flux, bagages oubliés etc."),
     ("MOPSOS, conduit par HawAI.Tech et Savoye", "accélérer la maintenance prédictive par l’IA"),
     ("PERSEPHONE, mené par Prophesee et le CEA", "améliorer la qualité des caméras de téléphone."),
 ]
 # « Compétences et Métiers d’Avenir » laureates (pp. 12-15): name with amount and carrier, end of the entry.
 CMA = [
-    ("MACMIA (5,9 M€) est porté par l’Institut Mines-Télécom (IMT)", "Campus des Métiers et des Qualifications d’Excellence (CMQE)."),
-    ("AISorb (5 M€) porté par l’Université Paris 1 Panthéon Sorbonne", "pour former étudiants et professionnels aux métiers transformés par l’IA."),
-    ("avec le projet EFELIA-PRAIRIE (8,8 M€), l’institut 3IA PRAIRIE", "un programme ambitieux de formation des formateurs."),
-    ("Porté par l’Université Grenoble Alpes, EFELIA MIAI (6,4 M€)", "au moins 50% des élèves de collège et de lycée de l’académie."),
-    ("EFELIA - Côte d’Azur (8 M€) de l’’institut 3 IA", "la création d’une Deep Learning School et d'un DU IA et santé."),
+    (
+        "MACMIA (5,9 M€) est porté par l’Institut Mines-Télécom (IMT)",
+        "Campus des Métiers et des Qualifications d’Excellence (CMQE).",
+    ),
+    (
+        "AISorb (5 M€) porté par l’Université Paris 1 Panthéon Sorbonne",
+        "pour former étudiants et professionnels aux métiers transformés par l’IA.",
+    ),
+    (
+        "avec le projet EFELIA-PRAIRIE (8,8 M€), l’institut 3IA PRAIRIE",
+        "un programme ambitieux de formation des formateurs.",
+    ),
+    (
+        "Porté par l’Université Grenoble Alpes, EFELIA MIAI (6,4 M€)",
+        "au moins 50% des élèves de collège et de lycée de l’académie.",
+    ),
+    (
+        "EFELIA - Côte d’Azur (8 M€) de l’’institut 3 IA",
+        "la création d’une Deep Learning School et d'un DU IA et santé.",
+    ),
     ("Le projet EFELIA ANITI (5,1 M€)", "augmenter le nombre de bourses de master de 10 à 30."),
-    ("Le projet AccelAILearning@Hi!Paris (7,8 M€) porté par l’IPP et HEC", "de son vivier étudiant et corps professoral."),
-    ("Le projet SaclAI-School (11,4 M€) porté par l’université Paris Saclay", "pour favoriser la parité et la mixité sociale."),
-    ("Le projet Sorbonne.AI (7 M€), porté par Sorbonne-Université", "la multiplication des actions de formation continue"),
-    ("Le projet TIARe (3,3 M€), porté par l’université de Rennes", "des données et des cas d’usages - Datalab)."),
-    ("Le projet NORMANTHIIA (5,3 M€), porté par l’Université Caen Normandie", "en soutien des data scientists."),
+    (
+        "Le projet AccelAILearning@Hi!Paris (7,8 M€) porté par l’IPP et HEC",
+        "de son vivier étudiant et corps professoral.",
+    ),
+    (
+        "Le projet SaclAI-School (11,4 M€) porté par l’université Paris Saclay",
+        "pour favoriser la parité et la mixité sociale.",
+    ),
+    (
+        "Le projet Sorbonne.AI (7 M€), porté par Sorbonne-Université",
+        "la multiplication des actions de formation continue",
+    ),
+    (
+        "Le projet TIARe (3,3 M€), porté par l’université de Rennes",
+        "des données et des cas d’usages - Datalab).",
+    ),
+    (
+        "Le projet NORMANTHIIA (5,3 M€), porté par l’Université Caen Normandie",
+        "en soutien des data scientists.",
+    ),
     ("Le projet CAP IA (3,7 M€), porté par l’Université de Bordeaux", "création de formations continues."),
-    ("Le projet ADOPT’IA (1,1 M€), porté par l’association Aivancity", "avec un objectif de 5 millions de vues."),
-    ("Le projet CAIRE (7,8 M€), porté par l’Ecole nationale supérieure des Arts et Métiers", "un large éventail de domaines d’activité et de professions."),
+    (
+        "Le projet ADOPT’IA (1,1 M€), porté par l’association Aivancity",
+        "avec un objectif de 5 millions de vues.",
+    ),
+    (
+        "Le projet CAIRE (7,8 M€), porté par l’Ecole nationale supérieure des Arts et Métiers",
+        "un large éventail de domaines d’activité et de professions.",
+    ),
 ]
 # IA-clusters (pp. 8-10): the title with its amount, and the first words of the text it heads.
 CLUSTERS = [
@@ -97,7 +190,10 @@ MINISTERS = [
     ("Sylvie Retailleau", "Ministre de l’Enseignement supérieur et de la Recherche"),
     ("Christophe Béchu", "Ministre de transition écologique et de la cohésion des territoires"),
     ("Catherine Vautrin", "Ministre du Travail, de la Santé et des Solidarités"),
-    ("Bruno Le Maire", "Ministre de l'Économie, des Finances et de la Souveraineté industrielle et numérique"),
+    (
+        "Bruno Le Maire",
+        "Ministre de l'Économie, des Finances et de la Souveraineté industrielle et numérique",
+    ),
     ("Rachida Dati", "Ministre de la Culture"),
 ]
 
@@ -135,8 +231,12 @@ def test_units_cover_the_text_in_order_without_overlap(dossier):
         assert s.unit is not None and doc.units[s.unit].start <= s.start < doc.units[s.unit].end
 
 
-@pytest.mark.parametrize("carrier, name, partners, opening, closing", FRUGAL_ROWS, ids=[r[1] for r in FRUGAL_ROWS])
-def test_every_frugal_ai_row_is_one_unit_whole_in_one_passage(dossier, carrier, name, partners, opening, closing):
+@pytest.mark.parametrize(
+    "carrier, name, partners, opening, closing", FRUGAL_ROWS, ids=[r[1] for r in FRUGAL_ROWS]
+)
+def test_every_frugal_ai_row_is_one_unit_whole_in_one_passage(
+    dossier, carrier, name, partners, opening, closing
+):
     doc, passages = dossier
     unit = unit_holding(doc, carrier, name, partners, opening, closing)
     assert unit.kind == TABLE_ROW
@@ -152,7 +252,9 @@ def test_the_frugal_ai_table_has_eight_rows(dossier):
     assert len(rows) == len(FRUGAL_ROWS) == 8
 
 
-@pytest.mark.parametrize("opening, closing", COMMUNS + IA_EMBARQUEE, ids=[o.split(",")[0][:20] for o, _ in COMMUNS + IA_EMBARQUEE])
+@pytest.mark.parametrize(
+    "opening, closing", COMMUNS + IA_EMBARQUEE, ids=[o.split(",")[0][:20] for o, _ in COMMUNS + IA_EMBARQUEE]
+)
 def test_every_listed_laureate_is_in_its_list_and_whole_in_one_passage(dossier, opening, closing):
     doc, passages = dossier
     unit = unit_holding(doc, opening, closing)

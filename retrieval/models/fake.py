@@ -38,7 +38,11 @@ class HashingEmbedder:
         return v / norm if norm else v
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self._vector(t) for t in texts]).astype(np.float32) if texts else np.zeros((0, self.dim), np.float32)
+        return (
+            np.stack([self._vector(t) for t in texts]).astype(np.float32)
+            if texts
+            else np.zeros((0, self.dim), np.float32)
+        )
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)

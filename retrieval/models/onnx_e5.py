@@ -67,7 +67,9 @@ class OnnxE5Embedder:
             self.tokenizer = UnigramTokenizer.load(
                 folder / "onnx" / spec["pieces"], folder / "onnx" / spec["scores"], **spec["special"]
             )
-            self.words = mmap_safetensor(folder / spec["word_vectors"]["file"], spec["word_vectors"]["tensor"])
+            self.words = mmap_safetensor(
+                folder / spec["word_vectors"]["file"], spec["word_vectors"]["tensor"]
+            )
             self.session = _session(folder / "onnx" / spec["encoder"])
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the ONNX export of the default model in {folder}: {exc}") from exc

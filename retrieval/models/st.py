@@ -49,7 +49,9 @@ class SentenceTransformerEmbedder:
         self.passage_prompt = prompts.get("passage", prompts.get("document", ""))
         self.dim = int(self.model.get_embedding_dimension())
 
-    def _encode(self, texts: list[str], prompt: str, progress: bool = False, batch_size: int = 32) -> np.ndarray:
+    def _encode(
+        self, texts: list[str], prompt: str, progress: bool = False, batch_size: int = 32
+    ) -> np.ndarray:
         vectors = self.model.encode(
             [prompt + t for t in texts],
             batch_size=batch_size,

@@ -29,7 +29,9 @@ SPACE = "\u2581"  # SentencePiece's visible space
 class UnigramTokenizer:
     """Text to token ids: ``<s>`` pieces ``</s>``, at most ``max_tokens`` in all."""
 
-    def __init__(self, pieces: list[str], scores: np.ndarray, bos: int, eos: int, unk: int, max_tokens: int) -> None:
+    def __init__(
+        self, pieces: list[str], scores: np.ndarray, bos: int, eos: int, unk: int, max_tokens: int
+    ) -> None:
         self.ids = dict(zip(pieces, range(len(pieces))))  # built in C, unlike a comprehension
         self.scores = scores.tolist()
         self.max_piece = max(map(len, pieces))
