@@ -356,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     from starlette.middleware import Middleware
 
     chat = Chat(load)
+    # Loading starts before Gradio is imported and the page built: the model session and the
+    # index files load while the interpreter imports Gradio, so the first answer comes sooner.
+    chat.start()
     demo = build_ui(chat, examples, title)
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
     theme, css, font_files = theme_and_css()
@@ -377,7 +380,6 @@ def main(argv: list[str] | None = None) -> int:
         prevent_thread_lock=True,
     )
     json_tool_results(demo)
-    chat.start()
     try:
         while not chat.ready.wait(1.0) and not chat.failed.is_set():
             pass
