@@ -56,9 +56,12 @@ _ASKS = (
     ),
 )
 _ASK_PATTERNS = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS)
+# A list is asked by name ("quels sont les", "list") or by a plural interrogative: French marks
+# the plural on the word itself ("Quels projets…", "Quelles entreprises…"), English on the noun
+# after "which" ("Which projects…").
 _LIST = re.compile(
     r"\b(?:quels sont les|quelles sont les|lesquels|lesquelles|liste[rz]?|énumére[rz]?|citez|"
-    r"what are the|which are the|list|name the|name all)\b",
+    r"what are the|which are the|list|name the|name all|quel(?:le)?s|which\s+(?!is\b|was\b|has\b|does\b)\w+s)\b",
     re.IGNORECASE,
 )
 # "combien d'étudiants", "quel nombre de postes", "how many students": what is counted.
