@@ -405,19 +405,30 @@ def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
 
 
 def compose(
-    question: str,
     query: Query,
     hits: list[Hit],
     index: Index,
-    lang: str,
     weights: scoring.Weights,
     params: AnswerParams = AnswerParams(),
 ) -> Answer:
+    """The answer to ``query.question`` from the passages ``hits``: quotes with their [n],
+    the closest sentences shown as such, or an abstention; ``hits`` come back in the order
+    of the quotes."""
+    question = query.question or query.text
+    lang = language(question)
     judged = judge(query, hits, index, weights, params)
     ordered = rerank(hits, judged.ranked)
     if judged.confidence == "none":
         return Answer(
-            question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none"
+            question,
+            NO_ANSWER[lang],
+            True,
+            [],
+            ordered,
+            judged.probability,
+            lang,
+            asked=query.text,
+            confidence="none",
         )
     want = asked(question)
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
@@ -427,7 +438,15 @@ def compose(
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
     return Answer(
-        question, text, False, citations, ordered, judged.probability, lang, confidence=judged.confidence
+        question,
+        text,
+        False,
+        citations,
+        ordered,
+        judged.probability,
+        lang,
+        asked=query.text,
+        confidence=judged.confidence,
     )
 
 

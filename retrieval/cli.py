@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings the common flags (``_common``) give, over the environment's; the chat's too."""
     return Settings().with_(
         corpus_dir=args.corpus,
         index_dir=args.index,
@@ -174,7 +175,7 @@ def _assistant(args: argparse.Namespace, rebuild: bool = False):
     from .pipeline import Assistant
 
     progress = not args.quiet and (rebuild or sys.stderr.isatty())
-    return Assistant(_settings(args), progress=progress, log=_log(args), rebuild=rebuild)
+    return Assistant.open(settings_from_args(args), progress=progress, log=_log(args), rebuild=rebuild)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         # pypdf reports odd PDFs through logging (warnings and errors alike).
         logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
     try:
-        prepare_environment(_settings(args))
+        prepare_environment(settings_from_args(args))
         return COMMANDS[args.command](args)
     except (CorpusError, IndexProblem, ModelError, QuestionSetError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)
@@ -225,7 +226,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .index import current_folder, load, read_manifest, staleness
     from .passages import SplitParams
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     folder = current_folder(settings.index_dir)
     manifest = read_manifest(folder)
     load(folder, manifest)  # verifies every file: a corrupt index is reported, not described

@@ -50,7 +50,7 @@ def settings(tmp_path_factory) -> Settings:
 def assistant(settings, embedder):
     from retrieval.pipeline import Assistant
 
-    return Assistant(settings, embedder=embedder)
+    return Assistant.open(settings, embedder=embedder)
 
 
 @pytest.fixture(scope="session")
