@@ -128,8 +128,8 @@ def run(
         previous = by_id[item.context].question if item.context and item.context in by_id else None
         answer = assistant.ask(item.question, k=k, retriever=retrievers[0], previous=previous)
         rankings = {retrievers[0]: [h.passage.passage_id for h in answer.hits]}
-        for retriever in retrievers[1:]:
-            hits = assistant.search(answer.asked, k=k, retriever=retriever)
+        for retriever in retrievers[1:]:  # the query ``ask`` searched, ranked by the others
+            hits = assistant.search(item.question, k=k, retriever=retriever, previous=previous)
             rankings[retriever] = [h.passage.passage_id for h in hits]
         results.append(
             Result(item, relevant_passages(item, assistant.index.passages), rankings, answer, answer.asked)
