@@ -53,7 +53,6 @@ class AnswerParams:
     """How many passages offer sentences and how long an answer may be."""
 
     passages: int = 8  # top passages whose sentences are candidates (hit@10 barely exceeds hit@8 on dev)
-    w_context: float = 0.3  # a follow-up's previous question: its share of the term coverage
     extra_ratio: float = (
         0.5  # a runner-up is quoted when its probability is at least this share of the best's
     )

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .config import RELATED
 from .lexical import analyze
 from .pipeline import QuestionError
 from .records import Document, Passage, Sentence
@@ -75,7 +76,6 @@ ALTERED_MIN = 0.6
 # topics 0.816-0.890), the terms do (paraphrases >= 0.42, fabricated <= 0.33).
 PARAPHRASE_MIN = 0.85
 PARAPHRASE_TERMS = 0.38
-RELATED = 3
 
 _QUOTES_AROUND = " \t\n«»“”„\"‘’'…."
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})

@@ -276,17 +276,37 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .pipeline import prepare_question
     from .render import to_json, to_text
 
+    def ask(assistant):
+        return assistant.ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
+
+    return _one_or_batch(
+        args,
+        args.question,
+        "a question",
+        "your question",
+        prepare_question,
+        ask,
+        to_json,
+        to_text,
+        _ask_batch,
+    )
+
+
+def _one_or_batch(args, given, noun, example, prepare, run, as_json, as_text, batch) -> int:
+    """`ask` and `check`: the input ``given`` on the command line or ``--batch FILE`` (not both),
+    refused before the model loads when it is missing or empty; ``run(assistant)`` gives a result
+    with a ``notice``, printed with ``as_json`` (``--json``) or ``as_text``."""
     if args.batch:
-        if args.question:
-            raise QuestionError("give either a question or --batch FILE, not both")
-        return _ask_batch(args)
-    if args.question is None:
-        raise QuestionError('no question given: retrieval ask "your question"')
-    prepare_question(args.question)
-    answer = _assistant(args).ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
-    if answer.notice and not args.quiet:
-        print(f"retrieval: {answer.notice}", file=sys.stderr)
-    print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else to_text(answer))
+        if given:
+            raise QuestionError(f"give either {noun} or --batch FILE, not both")
+        return batch(args)
+    if given is None:
+        raise QuestionError(f'no {noun.split()[-1]} given: retrieval {args.command} "{example}"')
+    prepare(given)  # reject an empty input before loading anything
+    result = run(_assistant(args))
+    if result.notice and not args.quiet:
+        print(f"retrieval: {result.notice}", file=sys.stderr)
+    print(json.dumps(as_json(result), ensure_ascii=False) if args.json else as_text(result))
     return 0
 
 
@@ -479,21 +499,16 @@ def _add_check(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check, prepare_text
+    from .check import prepare_text
     from .check_render import check_json, check_text
 
-    if args.batch:
-        if args.text:
-            raise QuestionError("give either a text or --batch FILE, not both")
-        return _check_batch(args)
-    if args.text is None:
-        raise QuestionError('no text given: retrieval check "a sentence attributed to the dossier"')
-    prepare_text(args.text)  # reject an empty text before loading anything
-    result = check(_assistant(args), args.text)
-    if result.notice and not args.quiet:
-        print(f"retrieval: {result.notice}", file=sys.stderr)
-    print(json.dumps(check_json(result), ensure_ascii=False) if args.json else check_text(result))
-    return 0
+    def check(assistant):
+        return assistant.check(args.text)
+
+    example = "a sentence attributed to the dossier"
+    return _one_or_batch(
+        args, args.text, "a text", example, prepare_text, check, check_json, check_text, _check_batch
+    )
 
 
 def _check_batch(args: argparse.Namespace) -> int:
