@@ -60,7 +60,7 @@ class Assistant:
         self.settings = settings or Settings()
         self.params = params
         self.searcher = Searcher(index, embedder)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a check may embed through the same assistant
 
     @classmethod
     def open(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval import bench
 from retrieval import index as idx
 from retrieval.pipeline import Assistant
 
 
+@pytest.mark.slow
 def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeypatch):
     monkeypatch.setattr(idx, "FLAT_MAX", 200)
     big = bench.synthetic_index(assistant.index, copies=3)

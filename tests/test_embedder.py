@@ -69,6 +69,7 @@ print(json.dumps({"answers": out, "engine": assistant.embedder.engine, "heavy": 
 """
 
 
+@pytest.mark.slow  # builds an index, in a new process
 def test_the_assistant_answers_end_to_end_with_the_fake_and_no_torch(tiny_corpus, tmp_path):
     tram, budget, offtopic = (
         "Quand ouvrira la ligne de tramway ?",

@@ -13,6 +13,8 @@ import pytest
 from retrieval import index as idx
 from retrieval.index import IndexCorrupt, IndexMissing, IndexProblem, current_folder, open_index
 
+pytestmark = pytest.mark.slow  # real indexes built with the real model
+
 
 def _open(corpus, folder, embedder, logs=None, **kw):
     return open_index(
