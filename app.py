@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 from retrieval.chat_view import PAGE, Turn, conversation_html, esc, make_turn, panel_html
-from retrieval.cli import chat_parser
+from retrieval.cli import chat_parser, settings_from_args
 from retrieval.config import Settings
 from retrieval.corpus import CorpusError, load_corpus, read_settings
 from retrieval.embedder import ModelError, prepare_environment
@@ -131,7 +131,6 @@ class Chat:
         self.ready = threading.Event()
         self.failed = threading.Event()
         self.error: str | None = None
-        self._lock = threading.Lock()  # the tokenizer is not safe to share between threads
 
     def start(self) -> None:
         threading.Thread(target=self._open, name="load-assistant", daemon=True).start()
@@ -148,8 +147,7 @@ class Chat:
         self.ready.set()
 
     def answer(self, question: str, previous: str | None = None):
-        with self._lock:
-            return self.assistant.ask(question, previous=previous)
+        return self.assistant.ask(question, previous=previous)
 
 
 class HistoryError(ValueError):
@@ -327,18 +325,11 @@ def json_tool_results(demo) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # No usage statistics or version checks leave the machine.
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # with prepare_environment's below
     if warning := host_warning(args.host):
         print(f"app: warning: {warning}", file=sys.stderr, flush=True)
     try:
-        settings = Settings().with_(
-            corpus_dir=args.corpus,
-            index_dir=args.index,
-            model=args.model,
-            cache_dir=args.cache,
-            threshold=args.threshold,
-        )
+        settings = settings_from_args(args)
         prepare_environment(settings)
         title = str(chat_settings(settings).get("title") or DEFAULT_TITLE)
         examples = default_examples(settings)
@@ -351,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     def load():
         from retrieval.pipeline import Assistant
 
-        return Assistant(settings, progress=not quiet, log=log)
+        return Assistant.open(settings, progress=not quiet, log=log)
 
     from starlette.middleware import Middleware
 

@@ -41,12 +41,12 @@ def measure(assistant, questions: list[str], texts: list[str], rounds: int) -> d
     for _ in range(rounds):
         for n in range(max(len(questions), len(texts))):
             if n < len(questions):
-                assistant.searcher.vector.cache_clear()
+                assistant.forget_questions()
                 t0 = time.perf_counter()
                 assistant.ask(questions[n])
                 ask_ms.append((time.perf_counter() - t0) * 1000)
             if n < len(texts):
-                assistant.searcher.vector.cache_clear()
+                assistant.forget_questions()
                 t0 = time.perf_counter()
                 result = assistant.check(texts[n])
                 ms = (time.perf_counter() - t0) * 1000
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be positive")
     from retrieval.pipeline import Assistant
 
-    assistant = Assistant()
+    assistant = Assistant.open()
     questions = [q.question for q in load_questions(Path(args.questions))]
     texts = [c.text for c in load_checks(Path(args.checks))]
     result = measure(assistant, questions, texts, args.rounds)

@@ -1,7 +1,7 @@
 """Question answering over a document dossier: answers quote it word for word, with citations.
 
 from retrieval import Assistant
-answer = Assistant().ask("Combien reçoivent les IA clusters ?")
+answer = Assistant.open().ask("Combien reçoivent les IA clusters ?")
 print(answer.text, [c.passage.page for c in answer.citations])
 """
 

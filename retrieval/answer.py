@@ -53,7 +53,6 @@ class AnswerParams:
     """How many passages offer sentences and how long an answer may be."""
 
     passages: int = 8  # top passages whose sentences are candidates (hit@10 barely exceeds hit@8 on dev)
-    w_context: float = 0.3  # a follow-up's previous question: its share of the term coverage
     extra_ratio: float = (
         0.5  # a runner-up is quoted when its probability is at least this share of the best's
     )
@@ -408,19 +407,30 @@ def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
 
 
 def compose(
-    question: str,
     query: Query,
     hits: list[Hit],
     index: Index,
-    lang: str,
     weights: scoring.Weights,
     params: AnswerParams = AnswerParams(),
 ) -> Answer:
+    """The answer to ``query.question`` from the passages ``hits``: quotes with their [n],
+    the closest sentences shown as such, or an abstention; ``hits`` come back in the order
+    of the quotes."""
+    question = query.question or query.text
+    lang = language(question)
     judged = judge(query, hits, index, weights, params)
     ordered = rerank(hits, judged.ranked)
     if judged.confidence == "none":
         return Answer(
-            question, NO_ANSWER[lang], True, [], ordered, judged.probability, lang, confidence="none"
+            question,
+            NO_ANSWER[lang],
+            True,
+            [],
+            ordered,
+            judged.probability,
+            lang,
+            asked=query.text,
+            confidence="none",
         )
     want = asked(question)
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
@@ -430,7 +440,15 @@ def compose(
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
     return Answer(
-        question, text, False, citations, ordered, judged.probability, lang, confidence=judged.confidence
+        question,
+        text,
+        False,
+        citations,
+        ordered,
+        judged.probability,
+        lang,
+        asked=query.text,
+        confidence=judged.confidence,
     )
 
 

@@ -82,12 +82,6 @@ _LEAST = re.compile(
     r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE
 )
 
-_NUMBER = re.compile(
-    r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|"
-    r"soixante|cent|mille|dizaine|douzaine|quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|"
-    r"milliard|moitié|tiers|quart)s?\b",
-    re.IGNORECASE,
-)
 _NAMED_YEAR = re.compile(r"(?:[A-ZÀ-Ý][\w!]*|Tech|Cluster)\s$")
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",

@@ -140,7 +140,7 @@ def time_cold_start(assistant: Assistant, runs: int, question: str, engine: str)
 
 
 def _warm_pass(assistant: Assistant, questions: list[str]) -> tuple[float, float]:
-    assistant.searcher.vector.cache_clear()  # time real embeddings, not the repeat-question cache
+    assistant.forget_questions()  # time real embeddings, not the repeat-question cache
     totals = sorted(assistant.ask(q).timings_ms["total"] for q in questions)
     return percentile(totals, 50), percentile(totals, 95)
 
@@ -213,9 +213,9 @@ def scale_run(
         for r in range(repeats):
             index = synthetic_index(assistant.index, factor, seed=r)
             builds.append(index.manifest["index_build_s"])
-        big = Assistant.from_index(index, assistant.embedder, assistant.settings)
+        big = Assistant(index, assistant.embedder, assistant.weights, assistant.settings)
         for _ in range(repeats):
-            big.searcher.vector.cache_clear()
+            big.forget_questions()
             totals = sorted(big.ask(q).timings_ms["total"] for q in questions)
             p50s.append(percentile(totals, 50))
             p95s.append(percentile(totals, 95))
@@ -248,8 +248,8 @@ def run(
     engines = {engine: assistant.settings.engine}
     if engine != REFERENCE:
         torch_settings = assistant.settings.with_(engine="torch")
-        assistants[REFERENCE] = Assistant.from_index(
-            assistant.index, open_embedder(torch_settings), torch_settings
+        assistants[REFERENCE] = Assistant(
+            assistant.index, open_embedder(torch_settings), assistant.weights, torch_settings
         )
         engines[REFERENCE] = "torch"
     result["engines"] = {

@@ -15,12 +15,11 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from .config import RELATED
 from .records import Answer, Citation, Passage
 from .render import cited_sources, display_quote, labels_for, short_id, shorten, to_markdown
 
 CONTEXT_CHARS = 240  # text shown around a passage in the panel: a sentence or two either side
-RELATED_IN_MESSAGE = 3  # closest passages named under an abstention
-RELATED_IN_PANEL = 5  # and shown in context in the panel
 
 # Sentences of the page itself (French page, English in brackets where it helps).
 PAGE = {
@@ -78,10 +77,7 @@ def _answer_message(answer: Answer, turn: int) -> str:
     if answer.abstained:
         out.append(f'<p class="verdict">{esc(answer.text)}</p>')
         out.append(f'<p class="related-title">{esc(labels["related"])} :</p><ul class="where">')
-        out += [
-            f"<li>{esc(_where(h.passage, h.passage.page, labels))}</li>"
-            for h in answer.hits[:RELATED_IN_MESSAGE]
-        ]
+        out += [f"<li>{esc(_where(h.passage, h.passage.page, labels))}</li>" for h in answer.hits[:RELATED]]
         out.append("</ul>")
     else:
         if kind == "closest":
@@ -147,7 +143,7 @@ def _panel_section(answer: Answer, turn: int, document_text: dict[str, str]) -> 
         title = labels["related"]
         blocks = [
             _source_block(None, turn, h.passage, [], document_text[h.passage.document], labels, open_=False)
-            for h in answer.hits[:RELATED_IN_PANEL]
+            for h in answer.hits[:RELATED]
         ]
     else:
         title = labels["closest_sources"] if answer.confidence == "low" else labels["sources"]

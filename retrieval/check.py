@@ -40,11 +40,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .config import RELATED
 from .lexical import analyze
 from .pipeline import QuestionError
 from .records import Document, Passage, Sentence
 from .sentences import split_sentences
-from .text import clean_question
+from .text import prepare_input
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -75,7 +76,6 @@ ALTERED_MIN = 0.6
 # topics 0.816-0.890), the terms do (paraphrases >= 0.42, fabricated <= 0.33).
 PARAPHRASE_MIN = 0.85
 PARAPHRASE_TERMS = 0.38
-RELATED = 3
 
 _QUOTES_AROUND = " \t\n«»“”„\"‘’'…."
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
@@ -654,19 +654,9 @@ def _fold_map(text: str) -> tuple[str, list[int]]:
 
 def prepare_text(raw: str) -> tuple[str, str | None]:
     """The text to check and a notice if it had to be cut; CheckError if it has no words."""
-    if not isinstance(raw, str):
-        raise CheckError("the text to check must be a string")
-    text = clean_question(raw)
-    if not text:
-        raise CheckError("the text to check is empty: paste a sentence attributed to the dossier")
-    if not any(ch.isalnum() for ch in text):
-        raise CheckError("the text to check has no words: paste a sentence attributed to the dossier")
-    notice = None
-    if len(text) > MAX_CHECK_CHARS:
-        cut = text[:MAX_CHECK_CHARS].rsplit(" ", 1)[0] or text[:MAX_CHECK_CHARS]
-        notice = f"text cut to its first {len(cut)} characters (limit {MAX_CHECK_CHARS})"
-        text = cut
-    return text, notice
+    return prepare_input(
+        raw, MAX_CHECK_CHARS, CheckError, "text to check", "paste a sentence attributed to the dossier"
+    )
 
 
 def split_claims(text: str) -> list[str]:

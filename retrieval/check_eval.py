@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .check import VERDICTS, Claim, check
@@ -140,9 +140,10 @@ def _same(expected: dict, change) -> bool:
 @dataclass
 class CheckReport:
     outcomes: list[Outcome]
+    # The summary, in the order `eval --checks --json` prints it.
+    targets: dict[str, dict] = field(default_factory=dict)
     by_verdict: dict[str, dict] = field(default_factory=dict)
     by_kind: dict[str, dict] = field(default_factory=dict)
-    targets: dict[str, dict] = field(default_factory=dict)
     latency_ms: dict[str, float] = field(default_factory=dict)
 
     def failures(self) -> list[dict]:
@@ -218,14 +219,8 @@ def _share(values) -> float:
 
 
 def report_json(report: CheckReport) -> dict:
-    return {
-        "cases": len(report.outcomes),
-        "targets": report.targets,
-        "by_verdict": report.by_verdict,
-        "by_kind": report.by_kind,
-        "latency_ms": report.latency_ms,
-        "failures": report.failures(),
-    }
+    summary = {f.name: getattr(report, f.name) for f in fields(report) if f.name != "outcomes"}
+    return {"cases": len(report.outcomes), **summary, "failures": report.failures()}
 
 
 def report_text(report: CheckReport) -> str:

@@ -8,7 +8,7 @@ the dossier's quote; quotes keep their words, line breaks shown as " / ".
 from __future__ import annotations
 
 from .check import Change, CheckResult, Claim, Source
-from .render import display_quote, short_id, shorten
+from .render import display_quote, quote_json, short_id, shorten
 
 MAX_TOLD = 4  # changes told in words on the verdict's line; the marked quote shows them all
 HEADLINES = {
@@ -21,11 +21,7 @@ HEADLINES = {
 
 def source_json(s: Source) -> dict:
     return {
-        "passage_id": s.passage_id,
-        "document": s.document,
-        "page": s.page,
-        "section": s.section,
-        "quote": s.quote,
+        **quote_json(s.passage_id, s.document, s.page, s.section, s.quote),
         "start": s.start,
         "end": s.end,
     }

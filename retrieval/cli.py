@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings the common flags (``_common``) give, over the environment's; the chat's too."""
     return Settings().with_(
         corpus_dir=args.corpus,
         index_dir=args.index,
@@ -174,7 +175,7 @@ def _assistant(args: argparse.Namespace, rebuild: bool = False):
     from .pipeline import Assistant
 
     progress = not args.quiet and (rebuild or sys.stderr.isatty())
-    return Assistant(_settings(args), progress=progress, log=_log(args), rebuild=rebuild)
+    return Assistant.open(settings_from_args(args), progress=progress, log=_log(args), rebuild=rebuild)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         # pypdf reports odd PDFs through logging (warnings and errors alike).
         logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
     try:
-        prepare_environment(_settings(args))
+        prepare_environment(settings_from_args(args))
         return COMMANDS[args.command](args)
     except (CorpusError, IndexProblem, ModelError, QuestionSetError) as exc:
         print(f"retrieval: error: {exc}", file=sys.stderr)
@@ -225,7 +226,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .index import current_folder, load, read_manifest, staleness
     from .passages import SplitParams
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     folder = current_folder(settings.index_dir)
     manifest = read_manifest(folder)
     load(folder, manifest)  # verifies every file: a corrupt index is reported, not described
@@ -275,17 +276,37 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .pipeline import prepare_question
     from .render import to_json, to_text
 
+    def ask(assistant):
+        return assistant.ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
+
+    return _one_or_batch(
+        args,
+        args.question,
+        "a question",
+        "your question",
+        prepare_question,
+        ask,
+        to_json,
+        to_text,
+        _ask_batch,
+    )
+
+
+def _one_or_batch(args, given, noun, example, prepare, run, as_json, as_text, batch) -> int:
+    """`ask` and `check`: the input ``given`` on the command line or ``--batch FILE`` (not both),
+    refused before the model loads when it is missing or empty; ``run(assistant)`` gives a result
+    with a ``notice``, printed with ``as_json`` (``--json``) or ``as_text``."""
     if args.batch:
-        if args.question:
-            raise QuestionError("give either a question or --batch FILE, not both")
-        return _ask_batch(args)
-    if args.question is None:
-        raise QuestionError('no question given: retrieval ask "your question"')
-    prepare_question(args.question)
-    answer = _assistant(args).ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
-    if answer.notice and not args.quiet:
-        print(f"retrieval: {answer.notice}", file=sys.stderr)
-    print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else to_text(answer))
+        if given:
+            raise QuestionError(f"give either {noun} or --batch FILE, not both")
+        return batch(args)
+    if given is None:
+        raise QuestionError(f'no {noun.split()[-1]} given: retrieval {args.command} "{example}"')
+    prepare(given)  # reject an empty input before loading anything
+    result = run(_assistant(args))
+    if result.notice and not args.quiet:
+        print(f"retrieval: {result.notice}", file=sys.stderr)
+    print(json.dumps(as_json(result), ensure_ascii=False) if args.json else as_text(result))
     return 0
 
 
@@ -478,21 +499,16 @@ def _add_check(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check, prepare_text
+    from .check import prepare_text
     from .check_render import check_json, check_text
 
-    if args.batch:
-        if args.text:
-            raise QuestionError("give either a text or --batch FILE, not both")
-        return _check_batch(args)
-    if args.text is None:
-        raise QuestionError('no text given: retrieval check "a sentence attributed to the dossier"')
-    prepare_text(args.text)  # reject an empty text before loading anything
-    result = check(_assistant(args), args.text)
-    if result.notice and not args.quiet:
-        print(f"retrieval: {result.notice}", file=sys.stderr)
-    print(json.dumps(check_json(result), ensure_ascii=False) if args.json else check_text(result))
-    return 0
+    def check(assistant):
+        return assistant.check(args.text)
+
+    example = "a sentence attributed to the dossier"
+    return _one_or_batch(
+        args, args.text, "a text", example, prepare_text, check, check_json, check_text, _check_batch
+    )
 
 
 def _check_batch(args: argparse.Namespace) -> int:

@@ -15,6 +15,9 @@ ENGINES = ("auto", "torch")
 # Questions longer than this are cut (with a notice): a question is a sentence
 # or two, and the model reads 512 tokens at most.
 MAX_QUESTION_CHARS = 1000
+# Closest passages offered as reading when the dossier does not answer or a quote is not in it
+# (CLI, Markdown, chat message and panel, `check`): a few to open, not a second result list.
+RELATED = 3
 # Accepted thresholds: the confidence model gives a probability.
 THRESHOLD_RANGE = (0.0, 1.0)
 

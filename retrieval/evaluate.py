@@ -18,8 +18,6 @@ from .records import Answer, Passage
 from .search import RETRIEVERS
 from .text import normalize_space
 
-CUTOFFS = (1, 5, 10)
-
 
 @dataclass
 class Result:
@@ -29,7 +27,6 @@ class Result:
     relevant: set[str]  # ids of the passages holding the evidence
     rankings: dict[str, list[str]]  # retriever -> ranked passage ids
     answer: Answer
-    asked: str  # the question as retrieval saw it (follow-ups carry context)
 
     def first_relevant(self, retriever: str) -> int | None:
         for rank, pid in enumerate(self.rankings[retriever], start=1):
@@ -128,12 +125,10 @@ def run(
         previous = by_id[item.context].question if item.context and item.context in by_id else None
         answer = assistant.ask(item.question, k=k, retriever=retrievers[0], previous=previous)
         rankings = {retrievers[0]: [h.passage.passage_id for h in answer.hits]}
-        for retriever in retrievers[1:]:
-            hits = assistant.search(answer.asked, k=k, retriever=retriever)
+        for retriever in retrievers[1:]:  # the query ``ask`` searched, ranked by the others
+            hits = assistant.search(item.question, k=k, retriever=retriever, previous=previous)
             rankings[retriever] = [h.passage.passage_id for h in hits]
-        results.append(
-            Result(item, relevant_passages(item, assistant.index.passages), rankings, answer, answer.asked)
-        )
+        results.append(Result(item, relevant_passages(item, assistant.index.passages), rankings, answer))
     report = Report(results, k, retrievers, assistant.weights.high)
     summarize(report)
     return report

@@ -56,8 +56,8 @@ def collect(assistant: Assistant, items: list[Item]) -> list[Sample]:
     samples = []
     for item in items:
         previous = by_id[item.context].question if item.context and item.context in by_id else None
-        query, hits = assistant.retrieve(item.question, previous=previous)
-        found = candidates(query, hits, assistant.index, assistant.answer_params)
+        query = assistant.query(item.question, previous)
+        found = candidates(query, assistant.retrieve(query), assistant.index, assistant.params)
         answers = [normalize_space(a).lower() for a in item.answers]
         positive = np.array([_holds(c, answers, assistant.index) for c in found], dtype=bool)
         matrix = np.array([c.features for c in found]) if found else np.zeros((0, len(scoring.FEATURES)))
@@ -171,17 +171,13 @@ def cross_validate(assistant: Assistant, items: list[Item], k: int = 5):
     assignment = folds(items, k)
     context = {i.id: i for i in items}
     results, thresholds = [], []
-    original = assistant.weights
-    try:
-        for f in range(k):
-            train = [s for s, a in zip(samples, assignment) if a != f]
-            held = [i for i, a in zip(items, assignment) if a == f]
-            assistant.weights = fit(train, {"fold": f})
-            thresholds.append(assistant.weights.high)
-            report = run(assistant, held, retrievers=("hybrid",), context=context)
-            results.extend(report.results)
-    finally:
-        assistant.weights = original
+    for f in range(k):
+        train = [s for s, a in zip(samples, assignment) if a != f]
+        held = [i for i, a in zip(items, assignment) if a == f]
+        weights = fit(train, {"fold": f})
+        thresholds.append(weights.high)
+        report = run(assistant.with_weights(weights), held, retrievers=("hybrid",), context=context)
+        results.extend(report.results)
     # The threshold shown is the folds' mean: each fold answered with its own.
     report = replace(report, results=results, threshold=round(float(np.mean(thresholds)), 4))
     summarize(report)

@@ -104,9 +104,6 @@ class Lexical:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
-    def knows(self, term: str) -> bool:
-        return term in self.df
-
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
         """Share of the IDF mass of the query terms the corpus knows that ``text_terms`` contain (0..1)."""
         unique = {t for t in query_terms if t in self.df}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,8 +14,8 @@ from .embedder import Embedder, open_embedder
 from .followup import with_context
 from .index import Index, open_index
 from .records import Answer, Hit
-from .search import Searcher
-from .text import clean_question, language
+from .search import Query, Searcher
+from .text import clean_question, prepare_input
 
 
 class QuestionError(ValueError):
@@ -23,72 +24,88 @@ class QuestionError(ValueError):
 
 def prepare_question(raw: str) -> tuple[str, str | None]:
     """The question to ask and a notice if it had to be cut; QuestionError if empty."""
-    if not isinstance(raw, str):
-        raise QuestionError("the question must be text")
-    question = clean_question(raw)
-    if not question:
-        raise QuestionError("the question is empty: type a question about the dossier")
-    if not any(ch.isalnum() for ch in question):
-        raise QuestionError("the question has no words: type a question about the dossier")
-    notice = None
-    if len(question) > MAX_QUESTION_CHARS:
-        cut = question[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or question[:MAX_QUESTION_CHARS]
-        notice = f"question cut to its first {len(cut)} characters (limit {MAX_QUESTION_CHARS})"
-        question = cut
-    return question, notice
+    return prepare_input(
+        raw, MAX_QUESTION_CHARS, QuestionError, "question", "type a question about the dossier"
+    )
+
+
+def load_weights(settings: Settings) -> scoring.Weights:
+    """The fitted weights, with the answer threshold of the settings when one is set."""
+    weights = scoring.load_weights()
+    if settings.threshold is not None:
+        weights = replace(weights, high=settings.threshold, low=min(weights.low, settings.threshold))
+    return weights
 
 
 class Assistant:
-    """Loads the model and the index once, then answers questions."""
+    """Answers questions from an index with an embedder; ``Assistant.open`` loads both from settings.
+
+    Safe to share between threads (the chat answers several sessions at once):
+    questions are embedded one at a time, since a model's tokenizer is not safe
+    to share between threads, and a check, which embeds as it goes, runs alone.
+    Everything else only reads the index.
+    """
 
     def __init__(
         self,
+        index: Index,
+        embedder: Embedder,
+        weights: scoring.Weights,
         settings: Settings | None = None,
+        params: AnswerParams = AnswerParams(),
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+        self.settings = settings or Settings()
+        self.params = params
+        self.searcher = Searcher(index, embedder)
+        self._lock = threading.RLock()  # re-entrant: a check may embed through the same assistant
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
         progress: bool = False,
         log: Callable[[str], None] = lambda message: None,
         rebuild: bool = False,
-        answer_params: AnswerParams = AnswerParams(),
-        embedder: Embedder | None = None,
-    ) -> None:
-        self.settings = settings or Settings()
-        if embedder is not None and embedder.name != self.settings.model:
-            raise ValueError(
-                f"embedder {embedder.name!r} is not the configured model {self.settings.model!r}"
-            )
-        self.embedder = embedder or open_embedder(self.settings, rebuild=rebuild)
-        self.index: Index = open_index(
-            self.settings.corpus_dir,
-            self.settings.index_dir,
-            self.embedder,
-            progress=progress,
-            log=log,
-            force=rebuild,
+    ) -> Assistant:
+        """The model of ``settings`` (or ``embedder``, which must be that model) and its index,
+        loaded if up to date, else (re)built."""
+        settings = settings or Settings()
+        if embedder is not None and embedder.name != settings.model:
+            raise ValueError(f"embedder {embedder.name!r} is not the configured model {settings.model!r}")
+        embedder = embedder or open_embedder(settings, rebuild=rebuild)
+        index = open_index(
+            settings.corpus_dir, settings.index_dir, embedder, progress=progress, log=log, force=rebuild
         )
-        self.searcher = Searcher(self.index, self.embedder)
-        self.answer_params = answer_params
-        self.weights = _weights(self.settings)
+        return cls(index, embedder, load_weights(settings), settings)
 
-    @classmethod
-    def from_index(cls, index: Index, embedder: Embedder, settings: Settings | None = None) -> Assistant:
-        """An assistant over an index built in memory (benchmarks, experiments)."""
-        assistant = cls.__new__(cls)
-        assistant.settings = settings or Settings()
-        assistant.embedder = embedder
-        assistant.index = index
-        assistant.searcher = Searcher(index, embedder)
-        assistant.answer_params = AnswerParams()
-        assistant.weights = _weights(assistant.settings)
-        return assistant
+    def with_weights(self, weights: scoring.Weights) -> Assistant:
+        """The same index and model answering with other weights (cross-validation)."""
+        return type(self)(self.index, self.embedder, weights, self.settings, self.params)
 
-    def search(self, question: str, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
+    def query(self, question: str, previous: str | None = None) -> Query:
+        """What ``ask`` searches for ``question``: with the previous question for a follow-up;
+        QuestionError if it is empty."""
         question, _ = prepare_question(question)
-        return self.searcher.search(self.searcher.encode(question), k=k, retriever=retriever)
+        return self._query(question, previous)
 
-    def retrieve(self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None):
-        """The query (with the previous question for a follow-up) and the passages it retrieves."""
+    def _query(self, question: str, previous: str | None) -> Query:
         context = with_context(question, clean_question(previous)[:MAX_QUESTION_CHARS] if previous else None)
-        query = self.searcher.encode(question, context)
-        return query, self.searcher.search(query, k=max(k, self.answer_params.passages), retriever=retriever)
+        with self._lock:
+            return self.searcher.encode(question, context)
+
+    def retrieve(self, query: Query, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
+        """The passages ``query`` retrieves: at least as many as the answerer reads."""
+        return self.searcher.search(query, k=max(k, self.params.passages), retriever=retriever)
+
+    def search(
+        self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None
+    ) -> list[Hit]:
+        """The top ``k`` passages for ``question``, searched as ``ask`` searches it."""
+        return self.retrieve(self.query(question, previous), k, retriever)[:k]
 
     def ask(
         self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None
@@ -100,32 +117,25 @@ class Assistant:
         """
         t0 = time.perf_counter()
         question, notice = prepare_question(question)
-        query, hits = self.retrieve(question, k, retriever, previous)
+        query = self._query(question, previous)
+        hits = self.retrieve(query, k, retriever)
         t1 = time.perf_counter()
-        answer = compose(
-            question, query, hits, self.index, language(question), self.weights, self.answer_params
-        )
+        answer = compose(query, hits, self.index, self.weights, self.params)
         t2 = time.perf_counter()
-        answer.hits = answer.hits[:k]
-        answer.notice = notice
-        answer.asked = query.text
-        answer.timings_ms = {
+        timings = {
             "retrieval": round((t1 - t0) * 1000, 2),
             "answer": round((t2 - t1) * 1000, 2),
             "total": round((t2 - t0) * 1000, 2),
         }
-        return answer
+        return replace(answer, hits=answer.hits[:k], notice=notice, timings_ms=timings)
 
     def check(self, text: str):
         """Check a quote attributed to the dossier, sentence by sentence (``retrieval.check``)."""
         from .check import check
 
-        return check(self, text)
+        with self._lock:
+            return check(self, text)
 
-
-def _weights(settings: Settings) -> scoring.Weights:
-    """The fitted weights, with the answer threshold of the settings when one is set."""
-    weights = scoring.load_weights()
-    if settings.threshold is not None:
-        weights = replace(weights, high=settings.threshold, low=min(weights.low, settings.threshold))
-    return weights
+    def forget_questions(self) -> None:
+        """Empty the cache of question vectors (benchmarks time real embeddings)."""
+        self.searcher.vector.cache_clear()

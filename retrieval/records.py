@@ -156,8 +156,10 @@ class Citation:
     page: int | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
+    """What ``Assistant.ask`` returns; ``hits`` are the passages in the order of the quotes."""
+
     question: str
     text: str
     abstained: bool

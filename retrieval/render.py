@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .config import RELATED
 from .records import Answer, Citation, Hit, Passage
 
 # Every word the CLI, the chat and the exports show around the dossier's quotes, per answer language.
@@ -44,6 +45,11 @@ def labels_for(language: str) -> dict[str, str]:
     return LABELS.get(language, LABELS["fr"])
 
 
+def colon(language: str) -> str:
+    """French sets a space before a colon, English does not."""
+    return ":" if language == "en" else " :"
+
+
 def short_id(passage_id: str) -> str:
     """ "france2030-…#p07-03" -> "p07-03" for display."""
     return passage_id.rsplit("#", 1)[-1]
@@ -67,12 +73,13 @@ def to_json(answer: Answer) -> dict:
 def citation_json(c: Citation) -> dict:
     return {
         "n": c.n,
-        "passage_id": c.passage.passage_id,
-        "document": c.passage.document,
-        "page": c.page,
-        "section": c.passage.section,
-        "quote": c.quote,
+        **quote_json(c.passage.passage_id, c.passage.document, c.page, c.passage.section, c.quote),
     }
+
+
+def quote_json(passage_id: str, document: str, page: int | None, section: str | None, quote: str) -> dict:
+    """Where a quote stands, as every JSON output names it (`ask` citations, `check` sources)."""
+    return {"passage_id": passage_id, "document": document, "page": page, "section": section, "quote": quote}
 
 
 def hit_json(h: Hit) -> dict:
@@ -94,7 +101,7 @@ def shorten(text: str | None, limit: int = 80) -> str:
 
 
 def source_line(passage: Passage, page: int | None, lang: str = "fr") -> str:
-    where = f"{passage.title}, {LABELS[lang]['page']} {page}" if page is not None else passage.title
+    where = f"{passage.title}, {labels_for(lang)['page']} {page}" if page is not None else passage.title
     section = f" — « {shorten(passage.section)} »" if passage.section else ""
     return f"{where}{section} (passage {short_id(passage.passage_id)})"
 
@@ -106,22 +113,16 @@ def display_quote(quote: str) -> str:
 
 def to_text(answer: Answer) -> str:
     """The answer as the CLI prints it: quotes with markers, then the numbered sources."""
-    lang = answer.language if answer.language in LABELS else "fr"
-    labels = LABELS[lang]
+    lang = answer.language
     if answer.abstained:
-        lines = [answer.text, "", f"{labels['related']} :" if lang == "fr" else f"{labels['related']}:"]
-        for h in answer.hits[:3]:
+        lines = [answer.text, "", f"{labels_for(lang)['related']}{colon(lang)}"]
+        for h in answer.hits[:RELATED]:
             lines.append(f"  - {source_line(h.passage, h.passage.page, lang)}")
             lines.append(f"    {shorten(h.passage.text, 160)}")
         return "\n".join(lines)
     body = " ".join(f"« {display_quote(c.quote)} » [{c.n}]" for c in answer.citations)
     lines = [body, ""]
-    seen: set[int] = set()
-    for c in answer.citations:
-        if c.n in seen:
-            continue
-        seen.add(c.n)
-        lines.append(f"[{c.n}] {source_line(c.passage, c.page, lang)}")
+    lines += [f"[{c.n}] {source_line(c.passage, c.page, lang)}" for c in cited_sources(answer.citations)]
     return "\n".join(lines)
 
 
@@ -166,22 +167,20 @@ def to_markdown(answer: Answer) -> str:
     own paragraph with its [n]; the numbered sources follow. Nothing is escaped: the
     text is for a person or an editor, and a quote must stay a substring of the dossier.
     """
-    labels = labels_for(answer.language)
-    colon = " :" if answer.language != "en" else ":"
-    lines = [f"**{labels['question']}{colon}** {answer.question}", ""]
+    labels, mark = labels_for(answer.language), colon(answer.language)
+    lines = [f"**{labels['question']}{mark}** {answer.question}", ""]
     if answer.notice:
-        lines += [f"*{labels['cut']}{colon} {answer.notice}*", ""]
+        lines += [f"*{labels['cut']}{mark} {answer.notice}*", ""]
     if answer.abstained:
-        lines += [answer.text, "", f"{labels['related']}{colon}", ""]
+        lines += [answer.text, "", f"{labels['related']}{mark}", ""]
         lines += [
-            f"- {source_line(h.passage, h.passage.page, answer.language if answer.language in LABELS else 'fr')}"
-            for h in answer.hits[:3]
+            f"- {source_line(h.passage, h.passage.page, answer.language)}" for h in answer.hits[:RELATED]
         ]
         return "\n".join(lines) + "\n"
     if answer.confidence == "low":
         lines += [f"*{labels['closest']}*", ""]
     for c in answer.citations:
         lines += [f"« {c.quote} » [{c.n}]", ""]
-    lines += [f"{labels['sources']}{colon}", ""]
+    lines += [f"{labels['sources']}{mark}", ""]
     lines += [f"- {source_markdown(c, answer.language)}" for c in cited_sources(answer.citations)]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 from .evaluate import Report
 
 RETRIEVAL_COLUMNS = ("hit@1", "hit@5", "mrr@{k}", "ndcg@{k}", "recall@{k}")
+FAILURE_CHARS = 300  # of an answer shown beside a failure: its first quote or two (the JSON has it whole)
 
 
 def _pct(x: float) -> str:
@@ -91,11 +92,15 @@ def report_text(report: Report) -> str:
         _table(BREAKDOWN_HEADER, _breakdown_rows(report.by_language)),
     ]
     failures = report.failures()
-    parts += ["", f"Failures ({len(failures)})"]
-    for f in failures:
-        expected = f["expected"] if isinstance(f["expected"], str) else " | ".join(f["expected"])
-        parts.append(f"- {f['id']} {f['question']}\n    expected: {expected}\n    got: {f['got'][:300]}")
+    parts += ["", f"Failures ({len(failures)})", *[failure_line(f) for f in failures]]
     return "\n".join(parts)
+
+
+def failure_line(f: dict, markdown: bool = False) -> str:
+    """One failure of ``Report.failures`` for a person: the question, what was expected, what came."""
+    expected = f["expected"] if isinstance(f["expected"], str) else " | ".join(f["expected"])
+    name, br = (f"**{f['id']}**", "  \n  ") if markdown else (f["id"], "\n    ")
+    return f"- {name} {f['question']}{br}expected: {expected}{br}got: {f['got'][:FAILURE_CHARS]}"
 
 
 def report_json(report: Report) -> dict:
@@ -226,9 +231,7 @@ def write_report(report: Report, folder: Path) -> Path:
         f"## Failures ({len(failures)})",
         "",
     ]
-    for f in failures:
-        expected = f["expected"] if isinstance(f["expected"], str) else " | ".join(f["expected"])
-        md.append(f"- **{f['id']}** {f['question']}  \n  expected: {expected}  \n  got: {f['got'][:300]}")
+    md += [failure_line(f, markdown=True) for f in failures]
     md += ["", "TREC files: `qrels.txt`, `run-<retriever>.txt` (check with ir-measures or trec_eval)."]
     (folder / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     return folder

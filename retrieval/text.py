@@ -132,6 +132,27 @@ def clean_question(text: str) -> str:
     return " ".join(_INVISIBLE.sub("", _SPACE_LIKE.sub(" ", text)).split())
 
 
+def prepare_input(
+    raw: object, limit: int, error: type[Exception], subject: str, hint: str
+) -> tuple[str, str | None]:
+    """``raw`` cleaned (``clean_question``) and a notice if it had to be cut at ``limit`` characters;
+    ``error`` if it is not a string or has no words. ``subject`` ("question", "text to check") and
+    ``hint`` (what to type instead) word the messages."""
+    if not isinstance(raw, str):
+        raise error(f"the {subject} must be a string")
+    text = clean_question(raw)
+    if not text:
+        raise error(f"the {subject} is empty: {hint}")
+    if not any(ch.isalnum() for ch in text):
+        raise error(f"the {subject} has no words: {hint}")
+    notice = None
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+        notice = f"{subject.split()[0]} cut to its first {len(cut)} characters (limit {limit})"
+        text = cut
+    return text, notice
+
+
 def language(text: str) -> str:
     """ "fr" or "en", by counting function words (French wins ties)."""
     words = re.findall(r"[a-zà-ÿ'-]+", text.lower().translate(_APOSTROPHES))

@@ -1,4 +1,45 @@
-"""Shared fixtures: the real model, a real index of the real dossier, built once per run."""
+"""Shared fixtures: the real model and a real index of the real dossier, built once per run (slow
+tests); the fake model and a tiny in-memory index built with it through the same seam (fast tests).
+
+`pytest -m "not slow"` runs the fast tests only; a test that uses one of SLOW_FIXTURES must be
+marked `slow` (checked at collection, below). Which test file covers which module of `retrieval/`:
+
+    answer            test_answer.py (fast, hand-built passages), test_answers.py (real model)
+    asked             test_asked.py
+    bench             test_bench.py
+    chat_view         test_chat_view.py
+    check             test_check.py
+    check_eval        test_check.py (the check set's figures)
+    check_render      test_check.py (CLI text and JSON)
+    cli, __main__     test_cli.py, test_hostile.py; settings_from_args: test_config.py
+    config            test_config.py
+    corpus            test_corpus.py
+    crosslingual      test_crosslingual.py
+    e5_convert        test_convert.py
+    embedder          test_embedder.py, test_engine.py
+    evaluate, report  test_eval.py
+    files             test_index.py (checksums of the index files)
+    fit               test_eval.py (cross-validation)
+    followup          test_followup.py
+    http_limits       test_exposure.py (oversized requests)
+    index             test_index.py
+    lexical           test_lexical.py
+    models/fake       test_embedder.py
+    models/onnx_e5    test_engine.py
+    models/st         test_convert.py, test_engine.py (the reference engine)
+    models/unigram    test_engine.py (token ids)
+    passages          test_passages.py
+    pipeline          test_pipeline.py (fast), test_answers.py (real model)
+    questions         test_answers.py (the question set), test_config.py
+    records           every fast test that builds records by hand (tests/factories.py)
+    render            test_render.py
+    scoring           test_scoring.py
+    search            test_search.py
+    sentences         test_sentences.py
+    text              test_pipeline.py (prepare_input), test_answers.py, test_hostile.py
+    units             test_units.py
+    __init__          test_pipeline.py
+"""
 
 from __future__ import annotations
 
@@ -40,6 +81,47 @@ def fake_embedder() -> Embedder:
     return open_embedder(Settings().with_(model=FAKE_MODEL))
 
 
+def write_tiny_corpus(folder: Path) -> Path:
+    """Two documents, three passages: a plan with a budget, a bus line, a tram line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.md").write_text(
+        "# Le plan vélo\n\nLa ville construit 40 km de pistes cyclables en 2025. "
+        "Le budget du plan est de 12 M€.\n\n# Les bus\n\nLes bus passeront toutes les 8 minutes.\n",
+        encoding="utf-8",
+    )
+    (folder / "tram.txt").write_text(
+        "La ligne de tramway ouvrira en 2027 entre la gare et le port.\n", encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fake_settings(tmp_path_factory) -> Settings:
+    """The fake model over the tiny corpus (an index folder that nothing writes to)."""
+    from retrieval.embedder import FAKE_MODEL
+
+    root = tmp_path_factory.mktemp("fake")
+    return Settings().with_(
+        corpus_dir=write_tiny_corpus(root / "corpus"), index_dir=root / "index", model=FAKE_MODEL
+    )
+
+
+@pytest.fixture(scope="session")
+def fake_index(fake_settings, fake_embedder):
+    """The tiny corpus indexed in memory with the fake model (a tenth of a second)."""
+    from retrieval.index import build
+
+    return build(fake_settings.corpus_dir, fake_embedder)
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(fake_index, fake_embedder, fake_settings):
+    """An assistant composed from the tiny index, the fake model and the shipped weights."""
+    from retrieval.pipeline import Assistant, load_weights
+
+    return Assistant(fake_index, fake_embedder, load_weights(fake_settings), fake_settings)
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     """The real corpus with an index folder of this test run."""
@@ -50,7 +132,7 @@ def settings(tmp_path_factory) -> Settings:
 def assistant(settings, embedder):
     from retrieval.pipeline import Assistant
 
-    return Assistant(settings, embedder=embedder)
+    return Assistant.open(settings, embedder=embedder)
 
 
 @pytest.fixture(scope="session")
@@ -60,18 +142,8 @@ def questions():
 
 @pytest.fixture
 def tiny_corpus(tmp_path) -> Path:
-    """A two-document corpus that indexes in a second."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "notes.md").write_text(
-        "# Le plan vélo\n\nLa ville construit 40 km de pistes cyclables en 2025. "
-        "Le budget du plan est de 12 M€.\n\n# Les bus\n\nLes bus passeront toutes les 8 minutes.\n",
-        encoding="utf-8",
-    )
-    (folder / "tram.txt").write_text(
-        "La ligne de tramway ouvrira en 2027 entre la gare et le port.\n", encoding="utf-8"
-    )
-    return folder
+    """A two-document corpus that indexes in a second (a folder of this test's own)."""
+    return write_tiny_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture(scope="session")
@@ -238,3 +310,24 @@ def ask_in_page(pg, question: str) -> None:
     pg.wait_for_function(
         f"document.querySelectorAll('#chatbot .message').length >= {before + 2}", timeout=60_000
     )
+
+
+# Fixtures that load the real model, build or open a real index, or start a process that does.
+SLOW_FIXTURES = frozenset(
+    {"embedder", "assistant", "report", "server", "client", "browser", "page", "new_page", "small_server"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses a slow fixture without the `slow` mark would make `-m "not slow"` slow:
+    refuse to run rather than let the fast suite drift."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "mark these tests @pytest.mark.slow (they use the real model, index or app):\n  "
+            + "\n  ".join(unmarked)
+        )

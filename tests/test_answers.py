@@ -33,6 +33,7 @@ def _split_report(report, split: str):
     return part
 
 
+@pytest.mark.slow
 def test_the_test_split_scores_at_least_what_the_readme_reports(report):
     """Answer quality is deterministic on a CPU: guard it like behaviour."""
     reported = json.loads(REPORTED.read_text())["test"]
@@ -53,11 +54,13 @@ def test_the_readme_shows_the_reported_figures():
         assert f"{reported[key]:.3f}" in readme, key
 
 
+@pytest.mark.slow
 def test_every_gold_evidence_is_in_some_passage(assistant, questions):
     missing = [q.id for q in questions if q.answerable and not relevant_passages(q, assistant.index.passages)]
     assert missing == []
 
 
+@pytest.mark.slow
 def test_hybrid_search_finds_the_evidence_in_the_top_five(report):
     for retriever in ("hybrid", "dense", "bm25"):
         assert report.retrieval[retriever]["questions"] >= 400
@@ -65,6 +68,7 @@ def test_hybrid_search_finds_the_evidence_in_the_top_five(report):
     assert report.retrieval["hybrid"]["hit@5"] >= 0.9
 
 
+@pytest.mark.slow
 def test_hits_carry_each_retrievers_rank(assistant):
     hits = assistant.search("Où sera établi le siège de l'ALT-EDIC ?", k=10)
     assert [h.rank for h in hits] == list(range(1, 11))
@@ -73,6 +77,7 @@ def test_hits_carry_each_retrievers_rank(assistant):
     assert any(h.dense_rank and h.lexical_rank for h in hits[:3])
 
 
+@pytest.mark.slow
 def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, report):
     texts = {d.name: d.text for d in assistant.index.documents}
     quotes = 0
@@ -85,6 +90,7 @@ def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, re
     assert quotes >= 150
 
 
+@pytest.mark.slow
 def test_confidence_and_abstention_agree(report):
     for r in report.results:
         answer = r.answer
@@ -95,6 +101,7 @@ def test_confidence_and_abstention_agree(report):
             assert answer.text.startswith(CLOSEST[answer.language])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "span"),
     [
@@ -116,6 +123,7 @@ def test_these_questions_get_the_right_first_quote(assistant, question, span):
     assert span in normalize_space(answer.citations[0].quote), answer.text
 
 
+@pytest.mark.slow
 def test_answers_quote_with_markers_and_numbered_sources(assistant):
     answer = assistant.ask("Combien d'argent reçoivent les IA clusters ?")
     assert not answer.abstained
@@ -126,12 +134,14 @@ def test_answers_quote_with_markers_and_numbered_sources(assistant):
     assert sorted({c.n for c in answer.citations}) == list(range(1, len({c.n for c in answer.citations}) + 1))
 
 
+@pytest.mark.slow
 def test_an_english_question_gets_french_quotes(assistant):
     answer = assistant.ask("How much does France 2030 invest in total?")
     assert not answer.abstained and answer.language == "en"
     assert "54 Mds€" in answer.text
 
 
+@pytest.mark.slow
 def test_questions_the_dossier_cannot_answer_are_declined(assistant, report):
     assert report.abstention["false_abstention_rate"] <= 0.05
     answer = assistant.ask("Qui a gagné la Coupe du monde 2018 ?")
@@ -140,12 +150,14 @@ def test_questions_the_dossier_cannot_answer_are_declined(assistant, report):
     assert len(answer.hits) == 10  # still offered as related reading
 
 
+@pytest.mark.slow
 def test_a_table_row_is_quoted_with_its_cells(assistant):
     answer = assistant.ask("Que fait le projet Mission 90+ de Leakmited ?")
     quoted = normalize_space(" ".join(c.quote for c in answer.citations))
     assert "Mission 90+" in quoted and "détection de fuites" in quoted
 
 
+@pytest.mark.slow
 def test_a_follow_up_is_searched_with_the_previous_question(assistant):
     previous = "Qui coordonne le programme et équipement de recherche en IA ?"
     alone = assistant.ask("Quand a-t-il été lancé ?")
@@ -159,12 +171,14 @@ def test_a_follow_up_is_searched_with_the_previous_question(assistant):
     assert fresh.asked == "Qui pilote France 2030 ?"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["", "   ", "?!…", "\x00\x01"])
 def test_an_empty_question_is_refused(assistant, question):
     with pytest.raises(QuestionError):
         assistant.ask(question)
 
 
+@pytest.mark.slow
 def test_an_overlong_question_is_cut_with_a_notice(assistant):
     answer = assistant.ask("Combien reçoivent les IA clusters ? " * 500)
     assert answer.notice and "cut" in answer.notice

@@ -9,6 +9,8 @@ import pytest
 
 from .conftest import DOSSIER, ROOT, ask_in_page
 
+pytestmark = pytest.mark.slow  # the real app in its own process, over the real index
+
 
 def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
     dossier = DOSSIER.read_text(encoding="utf-8")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from retrieval import bench
 from retrieval import index as idx
 from retrieval.pipeline import Assistant
 
 
+@pytest.mark.slow
 def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeypatch):
     monkeypatch.setattr(idx, "FLAT_MAX", 200)
     big = bench.synthetic_index(assistant.index, copies=3)
@@ -17,7 +20,7 @@ def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeyp
         d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)"))
         for d in big.documents
     )
-    answer = Assistant.from_index(big, assistant.embedder, assistant.settings).ask(
+    answer = Assistant(big, assistant.embedder, assistant.weights, assistant.settings).ask(
         "Combien reçoivent les IA clusters ?"
     )
     assert "360 M€" in answer.text and answer.citations[0].passage.document.startswith("synthetic-copy-")

@@ -45,6 +45,7 @@ def _visible_section(pg) -> str:
     )
 
 
+@pytest.mark.slow
 def test_clicking_n_of_an_earlier_answer_opens_that_answers_source_highlighted(new_page, client):
     pg = new_page()
     ask_in_page(pg, CLUSTERS)
@@ -67,6 +68,7 @@ def test_clicking_n_of_an_earlier_answer_opens_that_answers_source_highlighted(n
     assert "ALT-EDIC" in pg.locator("#sources .turn-sources[data-turn='1'] mark.current").first.inner_text()
 
 
+@pytest.mark.slow
 def test_hovering_or_focusing_n_shows_the_quote_and_its_citation(new_page):
     pg = new_page()
     ask_in_page(pg, CLUSTERS)
@@ -81,6 +83,7 @@ def test_hovering_or_focusing_n_shows_the_quote_and_its_citation(new_page):
     assert tip.is_visible()
 
 
+@pytest.mark.slow
 def test_new_conversation_is_the_one_clear_and_forgets_the_previous_question(new_page):
     pg = new_page()
     ask_in_page(pg, "Combien reçoit le cluster MIAI de Grenoble ?")
@@ -97,6 +100,7 @@ def test_new_conversation_is_the_one_clear_and_forgets_the_previous_question(new
     assert "Recherché avec la question précédente" in pg.locator("#chatbot .turn").last.inner_text()
 
 
+@pytest.mark.slow
 def test_on_a_phone_the_first_quote_of_a_new_answer_is_in_view(new_page):
     pg = new_page(width=390, height=844, is_mobile=True, has_touch=True)
     ask_in_page(pg, "Quelle est la puissance de calcul de Jean Zay après son extension ?")
@@ -143,6 +147,7 @@ def _check_markdown_holds(md: str, result: dict) -> None:
     assert "&#" not in md and "&amp;" not in md
 
 
+@pytest.mark.slow
 def test_copy_and_export_hold_every_quote_and_citation_of_ask_json(new_page, settings, tmp_path):
     pg = new_page(permissions=["clipboard-read", "clipboard-write"])
     ask_in_page(pg, CLUSTERS)
@@ -166,6 +171,7 @@ def test_copy_and_export_hold_every_quote_and_citation_of_ask_json(new_page, set
     assert copied[0] in exported and copied[1] in exported
 
 
+@pytest.mark.slow
 def test_an_empty_question_gets_a_french_sentence_and_no_empty_bubble(new_page):
     pg = new_page()
     pg.focus("#question textarea")
@@ -183,6 +189,7 @@ def test_an_empty_question_gets_a_french_sentence_and_no_empty_bubble(new_page):
     assert pg.locator("#chatbot .message").count() == 0
 
 
+@pytest.mark.slow
 def test_keyboard_and_screen_reader(new_page):
     pg = new_page()
     ask_in_page(
@@ -225,6 +232,7 @@ def _check_contrast(pg) -> None:
         assert contrast(fg, bg) >= WCAG_AA, (selector, fg, bg)
 
 
+@pytest.mark.slow
 def test_dark_mode_is_readable_and_its_highlight_passes_wcag_aa(new_page):
     pg = new_page("?__theme=dark")
     ask_in_page(pg, CLUSTERS)
@@ -236,6 +244,7 @@ def test_dark_mode_is_readable_and_its_highlight_passes_wcag_aa(new_page):
     _check_contrast(light)
 
 
+@pytest.mark.slow
 def test_the_page_uses_the_shipped_font_and_no_font_cdn(new_page):
     pg = new_page()
     requested: list[str] = []

@@ -164,6 +164,7 @@ def _verbatim_slices(assistant, result) -> None:
             assert "".join(text for op, text in claim.diff if op != "insert") == claim.source.quote
 
 
+@pytest.mark.slow
 def test_verbatim_quote_retyped_with_straight_apostrophes_and_line_breaks(assistant):
     text = "pour faire de la France un leader mondial en IA, les neuf lauréats de l'AMI\nIA-clusters  bénéficieront"
     result = assistant.check(text)
@@ -174,12 +175,14 @@ def test_verbatim_quote_retyped_with_straight_apostrophes_and_line_breaks(assist
     _verbatim_slices(assistant, result)
 
 
+@pytest.mark.slow
 def test_a_slice_inside_a_word_is_no_quote(assistant):
     (claim,) = assistant.check("rance 2030 soutient la convergence des technologies").claims
     assert claim.verdict == "altered" and claim.source.quote.startswith("2030 soutient")
     assert [c.input for c in claim.changed] == ["rance"]
 
 
+@pytest.mark.slow
 def test_quote_spanning_two_dossier_sentences_is_one_verbatim_claim(assistant):
     text = (
         "Ils forment chaque année plus de 13 600 personnes. Leur production scientifique a augmenté "
@@ -189,6 +192,7 @@ def test_quote_spanning_two_dossier_sentences_is_one_verbatim_claim(assistant):
     assert claim.verdict == "verbatim" and claim.source.quote == text
 
 
+@pytest.mark.slow
 def test_the_issues_example_is_altered_with_the_amount_called_out(assistant):
     result = assistant.check(ISSUE_EXAMPLE)
     (claim,) = result.claims
@@ -201,6 +205,7 @@ def test_the_issues_example_is_altered_with_the_amount_called_out(assistant):
     _verbatim_slices(assistant, result)
 
 
+@pytest.mark.slow
 def test_paraphrase_shows_the_closest_sentences_and_claims_no_source(assistant):
     result = assistant.check(
         "Le futur centre européen d'expertise aura son siège dans la Cité internationale de la langue française, "
@@ -212,6 +217,7 @@ def test_paraphrase_shows_the_closest_sentences_and_claims_no_source(assistant):
     _verbatim_slices(assistant, result)
 
 
+@pytest.mark.slow
 def test_fabricated_sentence_is_absent_with_passages_to_read(assistant):
     result = assistant.check("Qui a gagné la Coupe du monde de football en 2018 ?")
     (claim,) = result.claims
@@ -219,6 +225,7 @@ def test_fabricated_sentence_is_absent_with_passages_to_read(assistant):
     _verbatim_slices(assistant, result)
 
 
+@pytest.mark.slow
 def test_a_text_is_checked_sentence_by_sentence(assistant):
     result = assistant.check(
         "Le 18 mars 2024, à Paris, s'est tenue la première assemblée générale de l'ALT-EDIC. "
@@ -248,6 +255,7 @@ def cli(assistant, settings):
     return run
 
 
+@pytest.mark.slow
 def test_cli_text_says_what_changed_with_marks(cli):
     done = cli("check", ISSUE_EXAMPLE)
     assert done.returncode == 0, done.stderr
@@ -260,6 +268,7 @@ def test_cli_text_says_what_changed_with_marks(cli):
     )
 
 
+@pytest.mark.slow
 def test_cli_json_and_batch_give_one_verdict_per_line(cli, tmp_path):
     batch = tmp_path / "quotes.jsonl"
     batch.write_bytes(
@@ -287,6 +296,7 @@ def test_cli_json_and_batch_give_one_verdict_per_line(cli, tmp_path):
     assert "could not be checked" in done.stderr.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -319,6 +329,7 @@ def check_reports(assistant):
     return {split: run(assistant, load_checks(ROOT / "eval" / "checks.jsonl", split)) for split in FLOORS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("split", sorted(FLOORS))
 def test_check_set_figures_hold(check_reports, assistant, split):
     report = check_reports[split]

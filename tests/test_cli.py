@@ -11,6 +11,8 @@ import pytest
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the CLI in new processes over the real index
+
 
 @pytest.fixture(scope="module")
 def cli(assistant, settings):

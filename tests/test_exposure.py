@@ -43,6 +43,7 @@ def test_the_guard_really_blocks_the_network(tmp_path):
     assert "getaddrinfo example.com" in log.read_text()
 
 
+@pytest.mark.slow
 def test_ask_never_touches_the_network(assistant, settings, tmp_path):
     log = tmp_path / "net.log"
     done = subprocess.run(
@@ -57,6 +58,7 @@ def test_ask_never_touches_the_network(assistant, settings, tmp_path):
     assert not log.exists() or log.read_text() == ""
 
 
+@pytest.mark.slow
 def test_the_app_and_its_api_never_touch_the_network(assistant, settings, tmp_path):
     from gradio_client import Client
 
@@ -91,12 +93,14 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_app_binds_to_loopback_and_offers_no_share_link(server):
     port = int(server.url.rstrip("/").rsplit(":", 1)[1])
     assert _listening_addresses(port) == {"127.0.0.1"}
     assert "gradio.live" not in server.output()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     [
@@ -118,6 +122,7 @@ def test_no_file_outside_the_app_is_served(server, path):
     assert b"root:" not in body and b"import" not in body
 
 
+@pytest.mark.slow
 def test_load_small_version_has_no_errors_and_no_memory_growth(server, questions):
     """Memory is measured after a warm-up round: the first questions fill the allocator, the tokenizer's
     and torch's caches and Gradio's queue workers once; that is start-up, not growth. Growth is what
@@ -146,6 +151,7 @@ def _post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict
         return exc.code, dict(exc.headers), exc.read()
 
 
+@pytest.mark.slow
 def test_uploads_are_refused_and_nothing_is_stored(server):
     marker = f"upload-probe-{os.getpid()}"
     boundary = "----probe"
@@ -166,6 +172,7 @@ def test_uploads_are_refused_and_nothing_is_stored(server):
     assert not list(temp.rglob(f"{marker}*")) if temp.exists() else True
 
 
+@pytest.mark.slow
 def test_oversized_requests_get_a_clear_413_and_the_server_goes_on(server, client):
     from retrieval.http_limits import MAX_REQUEST_BYTES
 
@@ -206,6 +213,7 @@ def small_server(assistant, settings):
     stop_app(running)
 
 
+@pytest.mark.slow
 def test_a_full_queue_tells_the_client_to_retry(small_server):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -236,6 +244,7 @@ def test_a_full_queue_tells_the_client_to_retry(small_server):
     assert any(r[0] == 200 for r in replies)
 
 
+@pytest.mark.slow
 def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server):
     import asyncio
 
@@ -270,6 +279,7 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
     assert "360 M€" in payload["answer"] and payload["citations"][0]["n"] == 1
 
 
+@pytest.mark.slow
 def test_first_start_without_an_index_answers_at_once_then_the_chat_works(tiny_corpus, tmp_path, browser):
     from gradio_client import Client
 

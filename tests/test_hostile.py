@@ -21,6 +21,7 @@ def test_the_table_is_big_enough():
     assert len(HOSTILE) >= 40 and len({name for name, _ in HOSTILE}) == len(HOSTILE)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, question", HOSTILE, ids=[n for n, _ in HOSTILE])
 def test_python_api(assistant, name, question):
     if name in REFUSED:
@@ -40,6 +41,7 @@ def test_python_api(assistant, name, question):
         assert c.quote in texts[c.passage.document]
 
 
+@pytest.mark.slow
 def test_gradio_api_survives_every_input_and_still_answers(client):
     from gradio_client.exceptions import AppError
 
@@ -89,6 +91,7 @@ def _strict_json(line: str):
     return json.loads(line, parse_constant=refuse)
 
 
+@pytest.mark.slow
 def test_cli_batch_of_every_input_plus_broken_lines(assistant, settings):
     lines = [raw for _, raw, _ in BATCH]  # the BOM line first
     lines += [json.dumps({"id": name, "question": q}).encode() for name, q in HOSTILE]
@@ -117,6 +120,7 @@ def test_cli_batch_of_every_input_plus_broken_lines(assistant, settings):
     assert all("error" in r and len(r["error"]) < 100 for r in out[len(BATCH) + len(HOSTILE) :])
 
 
+@pytest.mark.slow
 def test_cli_single_question_with_undecodable_bytes(assistant, settings):
     done = subprocess.run(
         [
@@ -139,6 +143,7 @@ def test_cli_single_question_with_undecodable_bytes(assistant, settings):
     assert "Jean Zay" in done.stdout.decode()
 
 
+@pytest.mark.slow
 def test_a_batch_of_10000_lines_streams_one_answer_per_line(assistant, settings, tmp_path):
     questions = [q for n, q in HOSTILE if n not in REFUSED and len(q) < 200] + [""]
     path = tmp_path / "big.jsonl"
@@ -152,6 +157,7 @@ def test_a_batch_of_10000_lines_streams_one_answer_per_line(assistant, settings,
     assert [json.loads(line)["id"] for line in out[:3] + out[-3:]] == [0, 1, 2, 9997, 9998, 9999]
 
 
+@pytest.mark.slow
 def test_markup_typed_in_the_browser_is_shown_literally(page):
     from .conftest import ask_in_page
 

@@ -13,6 +13,8 @@ import pytest
 from retrieval import index as idx
 from retrieval.index import IndexCorrupt, IndexMissing, IndexProblem, current_folder, open_index
 
+pytestmark = pytest.mark.slow  # real indexes built with the real model
+
 
 def _open(corpus, folder, embedder, logs=None, **kw):
     return open_index(
@@ -277,11 +279,11 @@ from retrieval.config import Settings
 from retrieval.pipeline import Assistant
 settings = Settings().with_(corpus_dir=sys.argv[1], index_dir=sys.argv[2])
 ready, stop = Path(sys.argv[3]), Path(sys.argv[4])
-assistant = Assistant(settings)
+assistant = Assistant.open(settings)
 ready.touch()
 while not stop.exists():
     try:
-        assistant = Assistant(settings, embedder=assistant.embedder)
+        assistant = Assistant.open(settings, embedder=assistant.embedder)
         answer = assistant.ask("Quel est le budget du plan vélo ?")
         print("ok" if "12 M€" in answer.text else "wrong: " + answer.text, assistant.index.folder.name, flush=True)
     except Exception as exc:

@@ -1,0 +1,181 @@
+"""retrieval.answer on hand-built passages (layout rules, selection, citations) and, for judging and
+composing, on the tiny index built with the fake model. No real model; well under a second."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from retrieval import scoring
+from retrieval.answer import (
+    CLOSEST,
+    MAX_RUN,
+    NO_ANSWER,
+    AnswerParams,
+    Candidate,
+    _cite,
+    compose,
+    context_after,
+    context_before,
+    judge,
+    reach,
+    rerank,
+    select,
+)
+from retrieval.records import TABLE_ROW, Hit, Unit
+
+from .factories import index_of, laid_out
+
+PARAMS = AnswerParams()
+
+
+def test_a_sentence_opening_on_a_pronoun_brings_the_sentence_before():
+    p, _ = laid_out(["Le projet Alpha est lancé en 2024 par la région.", "Il vise les PME du territoire."])
+    assert context_before(p, 1) == [0]
+    assert context_before(p, 0) == []
+
+
+def test_a_sentence_that_stands_alone_brings_nothing():
+    p, _ = laid_out(["Le projet Alpha est lancé en 2024.", "Le budget total atteint 12 M€ sur cinq ans."])
+    assert context_before(p, 1) == [] and context_after(p, 1) == []
+
+
+def test_a_pronoun_after_table_cells_brings_the_cells_up_to_the_limit():
+    cells = [f"Cellule {i}" for i in range(MAX_RUN + 2)]
+    p, _ = laid_out([*cells, "Ce projet vise les PME du territoire."])
+    last = len(cells)
+    assert context_before(p, last) == list(range(last - MAX_RUN, last))
+
+
+def test_a_title_brings_the_next_sentence_and_a_colon_its_list_items():
+    p, _ = laid_out(
+        ["Les lauréats", "Trois projets sont retenus :", "• Alpha", "• Beta", "• Gamma", "La suite viendra."],
+        headings=(0,),
+    )
+    assert context_after(p, 0) == [1]
+    assert context_after(p, 1) == [2, 3, 4]
+
+
+def test_inside_a_table_row_a_description_brings_its_cells_and_a_cell_the_rest_of_its_row():
+    lines = ["Alpha", "Région Sud", "Le projet outille les PME.", "Il dure trois ans."]
+    p, doc = laid_out(lines)
+    body = p.sentences[2].start
+    unit = Unit(0, len(doc.text), TABLE_ROW, head="Alpha", body=body)
+    p, doc = laid_out(lines, units=[unit], unit_of={i: 0 for i in range(4)})
+    assert reach(p, 3, doc.units) == ([0, 1], [])
+    assert reach(p, 0, doc.units) == ([], [1, 2])
+
+
+def _ranked(p, scores: list[float]) -> list[Candidate]:
+    return [Candidate(p, i, (), s) for i, s in enumerate(scores)]
+
+
+SENTENCES = [
+    "Le budget du plan est de 12 M€.",
+    "La ville construit 40 km de pistes.",
+    "Les travaux commencent en 2025.",
+]
+
+
+def test_a_runner_up_is_quoted_only_when_nearly_as_likely_as_the_best():
+    p, doc = laid_out(SENTENCES)
+    index = index_of(doc)
+    far = _ranked(p, [0.0, -5.0, -6.0])  # exp(-5) is far below extra_ratio
+    assert select(far, PARAMS, index) == [(p, 0)]
+    close = _ranked(p, [0.0, -0.1, -0.2])
+    assert len(select(close, PARAMS, index)) == PARAMS.max_sentences
+    assert select(close, dataclasses.replace(PARAMS, max_sentences=3), index) == [(p, 0), (p, 1), (p, 2)]
+
+
+def test_a_list_question_brings_the_other_items_of_the_best_sentences_list():
+    p, doc = laid_out(["Les lauréats sont :", "• Alpha", "• Beta", "• Gamma"])
+    best = [Candidate(p, 2, (), 0.0), Candidate(p, 0, (), -9.0)]
+    items = sorted(j for _, j in select(best, PARAMS, index_of(doc), many=True))
+    assert items == [1, 2, 3]
+    assert select(best, PARAMS, index_of(doc), many=False) == [(p, 2)]
+
+
+def test_citations_number_passages_by_first_use_and_merge_neighbours_on_a_line():
+    p1, doc = laid_out(["Alpha reçoit 3 M€.", "Beta reçoit 2 M€."])
+    p2 = dataclasses.replace(p1, passage_id="notes#p01-02")
+    citations = _cite([(p2, 1), (p1, 0), (p2, 0)], index_of(doc))
+    assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "notes#p01-02"), (2, "notes#p01-01")]
+    merged = citations[0]
+    assert merged.quote == doc.text  # two sentences a line break apart: one quote, verbatim
+    assert doc.text[merged.start : merged.end] == merged.quote
+
+
+def test_rerank_lists_the_passage_quoted_first_first():
+    p1, _ = laid_out(SENTENCES)
+    p2 = dataclasses.replace(p1, passage_id="notes#p01-02")
+    p3 = dataclasses.replace(p1, passage_id="notes#p01-03")
+    hits = [Hit(p1, 1, 0.9), Hit(p2, 2, 0.5), Hit(p3, 3, 0.1)]
+    ordered = rerank(hits, [Candidate(p3, 0, ()), Candidate(p2, 0, ())])
+    assert [h.passage.passage_id for h in ordered] == ["notes#p01-03", "notes#p01-02", "notes#p01-01"]
+    assert [h.rank for h in ordered] == [1, 2, 3]
+
+
+@pytest.fixture(scope="module")
+def weights(fake_settings):
+    from retrieval.pipeline import load_weights
+
+    return load_weights(fake_settings)
+
+
+def _query_and_hits(assistant, question):
+    query = assistant.query(question)
+    return query, assistant.retrieve(query)
+
+
+def test_judge_is_sure_of_the_sentence_that_answers(fake_assistant, weights):
+    query, hits = _query_and_hits(fake_assistant, "Quel est le budget du plan vélo ?")
+    judged = judge(query, hits, fake_assistant.index, weights, PARAMS)
+    assert judged.confidence == "high" and judged.probability >= weights.high
+    assert judged.ranked[0].sentence.text == "Le budget du plan est de 12 M€."
+    assert len(judged.signals) == len(scoring.CONFIDENCE_FEATURES)
+
+
+def test_compose_quotes_verbatim_with_numbered_sources_and_returns_a_frozen_answer(fake_assistant, weights):
+    query, hits = _query_and_hits(fake_assistant, "Quel est le budget du plan vélo ?")
+    answer = compose(query, hits, fake_assistant.index, weights)
+    assert answer.text == "« Le budget du plan est de 12 M€. » [1]"
+    assert not answer.abstained and answer.confidence == "high" and answer.language == "fr"
+    c = answer.citations[0]
+    assert fake_assistant.index.document(c.passage.document).text[c.start : c.end] == c.quote
+    assert answer.hits[0].passage == c.passage and answer.asked == query.text
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.text = "changed"  # type: ignore[misc]
+
+
+def test_compose_declines_a_question_off_the_dossiers_topics(fake_assistant, weights):
+    query, hits = _query_and_hits(fake_assistant, "Qui a gagné la coupe du monde ?")
+    answer = compose(query, hits, fake_assistant.index, weights)
+    assert answer.abstained and answer.confidence == "none" and answer.citations == []
+    assert answer.text == NO_ANSWER["fr"]
+    assert [h.rank for h in answer.hits] == list(range(1, len(hits) + 1))  # kept as related reading
+
+
+def test_a_declined_answer_speaks_the_questions_language(fake_assistant, weights):
+    never = dataclasses.replace(weights, high=1.1, low=1.1)  # no probability reaches them
+    for question, lang in (
+        ("Quel est le budget du plan vélo ?", "fr"),
+        ("What is the bike plan's budget?", "en"),
+    ):
+        query, hits = _query_and_hits(fake_assistant, question)
+        answer = compose(query, hits, fake_assistant.index, never)
+        assert answer.abstained and answer.language == lang and answer.text == NO_ANSWER[lang]
+
+
+def test_a_low_confidence_answer_says_it_is_only_the_closest(fake_assistant, weights):
+    query, hits = _query_and_hits(fake_assistant, "Quel est le budget du plan vélo ?")
+    unsure = dataclasses.replace(weights, high=1.1, low=0.0)  # nothing is sure, nothing declined
+    answer = compose(query, hits, fake_assistant.index, unsure)
+    assert answer.confidence == "low" and not answer.abstained
+    assert answer.text.startswith(CLOSEST["fr"]) and "« Le budget du plan est de 12 M€. » [1]" in answer.text
+
+
+def test_no_passage_no_answer(fake_assistant, weights):
+    query = fake_assistant.query("Quel est le budget du plan vélo ?")
+    answer = compose(query, [], fake_assistant.index, weights)
+    assert answer.abstained and answer.hits == [] and answer.text == NO_ANSWER["fr"]

@@ -1,0 +1,71 @@
+"""retrieval.lexical: the analyzer every stage shares, BM25 scores, IDF weights and coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.lexical import Lexical, analyze
+
+TEXTS = [
+    "Le budget du plan vélo est de 12 M€.",
+    "Les bus passeront toutes les 8 minutes ; le budget des bus augmente.",
+    "La ligne de tramway ouvrira en 2027.",
+]
+
+
+def test_elisions_stopwords_and_question_words_go_accents_fold_and_stems_meet():
+    assert analyze("Combien l’intelligence artificielle coûte-t-elle ?") == analyze(
+        "intelligence artificielle coute"
+    )
+    assert analyze("Quel développement ?") == analyze("les developpements") == ["developp"]
+    assert analyze("Où est-ce que c'est ? How much does it cost?") == ["cost"]
+
+
+def test_decimal_numbers_stay_one_term():
+    assert "3,2" in analyze("3,2 milliards d’euros")
+
+
+@pytest.fixture(scope="module")
+def lexical() -> Lexical:
+    return Lexical.build(TEXTS)
+
+
+def test_bm25_ranks_the_texts_holding_the_terms(lexical):
+    scores = lexical.scores(analyze("tramway"))
+    assert int(np.argmax(scores)) == 2 and scores[0] == scores[1] == 0
+    budget = lexical.scores(analyze("budget des bus"))
+    assert budget[1] > budget[0] > 0 == budget[2]
+
+
+def test_terms_the_corpus_never_uses_score_zero_everywhere(lexical):
+    assert not lexical.scores(["inconnu"]).any()
+    assert lexical.scores([]).shape == (len(TEXTS),)
+
+
+def test_a_rarer_term_weighs_more_and_an_unknown_one_most(lexical):
+    assert lexical.idf("budget") < lexical.idf("tramway") < lexical.idf("inconnu")
+
+
+def test_coverage_is_the_share_of_the_known_terms_idf_mass(lexical):
+    query = analyze("budget tramway inconnu")
+    budget, tram = lexical.idf("budget"), lexical.idf("tramway")
+    assert lexical.coverage(query, {"tramway"}) == pytest.approx(tram / (budget + tram))
+    assert lexical.coverage(query, {"inconnu"}) == 0.0  # the unknown term counts on neither side
+    assert lexical.coverage(["inconnu"], {"inconnu"}) == 0.0
+
+
+def test_unknown_share_counts_what_the_corpus_never_uses(lexical):
+    terms = analyze("budget Zorglub")
+    unknown = lexical.idf("zorglub")
+    assert lexical.unknown_share(terms) == pytest.approx(unknown / (unknown + lexical.idf("budget")))
+    assert lexical.unknown_share(terms, counted=set()) == 0.0  # only unknown names may count
+    assert lexical.unknown_share(analyze("budget")) == 0.0
+
+
+def test_saved_and_loaded_it_scores_the_same(lexical, tmp_path):
+    lexical.save(tmp_path)
+    again = Lexical.load(tmp_path)
+    assert again.df == lexical.df and again.n_docs == lexical.n_docs
+    query = analyze("budget des bus")
+    assert np.allclose(again.scores(query), lexical.scores(query))
