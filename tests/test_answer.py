@@ -82,24 +82,32 @@ def test_a_runner_up_is_quoted_only_when_nearly_as_likely_as_the_best():
     p, doc = laid_out(SENTENCES)
     index = index_of(doc)
     far = _ranked(p, [0.0, -5.0, -6.0])  # exp(-5) is far below extra_ratio
-    assert select(far, PARAMS, index) == [(p, 0)]
+    assert select(far, PARAMS, index) == ([(p, 0)], (p, 0))
     close = _ranked(p, [0.0, -0.1, -0.2])
-    assert len(select(close, PARAMS, index)) == PARAMS.max_sentences
-    assert select(close, dataclasses.replace(PARAMS, max_sentences=3), index) == [(p, 0), (p, 1), (p, 2)]
+    assert len(select(close, PARAMS, index)[0]) == PARAMS.max_sentences
+    wide = dataclasses.replace(PARAMS, max_sentences=3)
+    assert select(close, wide, index) == ([(p, 0), (p, 1), (p, 2)], (p, 0))
 
 
 def test_a_list_question_brings_the_other_items_of_the_best_sentences_list():
     p, doc = laid_out(["Les lauréats sont :", "• Alpha", "• Beta", "• Gamma"])
     best = [Candidate(p, 2, (), 0.0), Candidate(p, 0, (), -9.0)]
-    items = sorted(j for _, j in select(best, PARAMS, index_of(doc), many=True))
+    items = sorted(j for _, j in select(best, PARAMS, index_of(doc), many=True)[0])
     assert items == [1, 2, 3]
-    assert select(best, PARAMS, index_of(doc), many=False) == [(p, 2)]
+    assert select(best, PARAMS, index_of(doc), many=False) == ([(p, 2)], (p, 2))
+
+
+def test_the_best_sentence_is_the_first_quote_even_when_a_list_item_stands_before_it():
+    p, doc = laid_out(["Les lauréats sont :", "• Alpha", "• Beta", "• Gamma"])
+    best = [Candidate(p, 2, (), 0.0)]  # Beta: Alpha stands before it in the dossier
+    citations = _cite(*select(best, PARAMS, index_of(doc), many=True), index_of(doc))
+    assert [c.quote for c in citations] == ["Beta", "Alpha", "Gamma"]
 
 
 def test_citations_number_passages_by_first_use_and_merge_neighbours_on_a_line():
     p1, doc = laid_out(["Alpha reçoit 3 M€.", "Beta reçoit 2 M€."])
     p2 = dataclasses.replace(p1, passage_id="notes#p01-02")
-    citations = _cite([(p2, 1), (p1, 0), (p2, 0)], index_of(doc))
+    citations = _cite([(p2, 1), (p1, 0), (p2, 0)], (p2, 1), index_of(doc))
     assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "notes#p01-02"), (2, "notes#p01-01")]
     merged = citations[0]
     assert merged.quote == doc.text  # two sentences a line break apart: one quote, verbatim
@@ -149,8 +157,18 @@ def test_compose_quotes_verbatim_with_numbered_sources_and_returns_a_frozen_answ
 
 
 def test_compose_declines_a_question_off_the_dossiers_topics(fake_assistant, weights):
+    """The off-topic question is less likely answered than an on-topic one; with the thresholds
+    between them (the fitted ones belong to the real model, not to the fake), it is declined."""
+    on = compose(
+        *_query_and_hits(fake_assistant, "Quel est le budget du plan vélo ?"), fake_assistant.index, weights
+    )
     query, hits = _query_and_hits(fake_assistant, "Qui a gagné la coupe du monde ?")
-    answer = compose(query, hits, fake_assistant.index, weights)
+    off = compose(query, hits, fake_assistant.index, weights)
+    assert off.evidence < on.evidence
+    between = (off.evidence + on.evidence) / 2
+    answer = compose(
+        query, hits, fake_assistant.index, dataclasses.replace(weights, high=between, low=between)
+    )
     assert answer.abstained and answer.confidence == "none" and answer.citations == []
     assert answer.text == NO_ANSWER["fr"]
     assert [h.rank for h in answer.hits] == list(range(1, len(hits) + 1))  # kept as related reading
