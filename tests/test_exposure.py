@@ -67,7 +67,9 @@ def test_the_app_and_its_api_never_touch_the_network(assistant, settings, tmp_pa
         client = Client(server.url, verbose=False)
         result = client.predict("Where will ALT-EDIC be based?", api_name="/ask")
         assert result["citations"]
-        checked = client.predict("Le supercalculateur Jean Zay sera vendu en 2026.", api_name="/check")
+        checked = client.predict(
+            "Le supercalculateur Jean Zay sera vendu à la Chine en 2026.", api_name="/check"
+        )
         assert checked["claims"][0]["source"] is None  # a check that embeds the claim, offline too
         with urllib.request.urlopen(server.url + "gradio_api/mcp/schema", timeout=30) as response:
             schema = response.read().decode()
