@@ -2,7 +2,7 @@
 
     python app.py                       # http://127.0.0.1:7860, builds the index on first run
     python app.py --host 0.0.0.0 --port 8080
-    python app.py --mcp                 # also an MCP server exposing the `ask` tool
+    python app.py --mcp                 # also an MCP server exposing the `ask` and `check_quote` tools
 
 The port answers at once: while the model loads and the index is built, the page
 says so and the chat starts answering as soon as they are ready.
@@ -22,7 +22,15 @@ import sys
 import threading
 from pathlib import Path
 
-from retrieval.chat_view import PAGE, Turn, conversation_html, esc, make_turn, panel_html
+from retrieval.chat_view import (
+    PAGE,
+    Turn,
+    conversation_html,
+    esc,
+    make_check_turn,
+    make_turn,
+    panel_html,
+)
 from retrieval.cli import chat_parser, settings_from_args
 from retrieval.config import Settings
 from retrieval.corpus import CorpusError, load_corpus, read_settings
@@ -41,6 +49,12 @@ EXAMPLES_SHOWN = 8
 STATUS_POLL_S = 1.0  # how often a page opened during the build asks whether the chat is ready
 LOOPBACK_NAMES = {"localhost"}
 DEFAULT_TITLE = "Questions sur le dossier"
+# The two modes of the box: ask a question, or check a quote attributed to the dossier.
+MODES = [("Poser une question / Ask", "ask"), ("Vérifier une citation / Check a quote", "check")]
+PLACEHOLDERS = {
+    "ask": "Votre question… / Your question…",
+    "check": "Collez une phrase attribuée au dossier… / Paste a sentence attributed to the dossier…",
+}
 
 
 def _port(value: str) -> int:
@@ -91,7 +105,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=env("RETRIEVAL_QUEUE_SIZE", str(QUEUE_SIZE)),
         help=f"questions that may wait; beyond, a client is told to retry (env RETRIEVAL_QUEUE_SIZE, default {QUEUE_SIZE})",
     )
-    parser.add_argument("--mcp", action="store_true", help="also serve the `ask` tool over MCP")
+    parser.add_argument(
+        "--mcp", action="store_true", help="also serve the `ask` and `check_quote` tools over MCP"
+    )
     parser.add_argument(
         "--share", action="store_true", help="create a public gradio.live link (off by default)"
     )
@@ -128,6 +144,7 @@ class Chat:
         self._load = load
         self.assistant = None
         self.documents: dict[str, str] = {}
+        self.passages: dict = {}  # passage id -> Passage, to show a check's sources in context
         self.ready = threading.Event()
         self.failed = threading.Event()
         self.error: str | None = None
@@ -143,11 +160,16 @@ class Chat:
             self.failed.set()
             return
         self.documents = {d.name: d.text for d in assistant.index.documents}
+        self.passages = {p.passage_id: p for p in assistant.index.passages}
         self.assistant = assistant
         self.ready.set()
 
     def answer(self, question: str, previous: str | None = None):
         return self.assistant.ask(question, previous=previous)
+
+    def check(self, text):
+        """A CheckResult for ``text``; CheckError (a QuestionError) if there is nothing to check."""
+        return self.assistant.check(text)
 
 
 class HistoryError(ValueError):
@@ -157,6 +179,7 @@ class HistoryError(ValueError):
 def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
     import gradio as gr
 
+    from retrieval.check_render import check_json
     from retrieval.pipeline import QuestionError
     from retrieval.render import to_json
 
@@ -165,12 +188,21 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             message, print_exception=False
         )  # a refused question is one line in the log, not a traceback
 
-    def respond(question: str, turns: list[Turn], previous: str | None):
+    def respond(question: str, turns: list[Turn], previous: str | None, mode: str = "ask"):
         turns = list(turns or [])
         if not chat.ready.is_set():
             return question, turns, previous, conversation_html(turns, PAGE["busy"]), gr.skip()
+        checking = mode == "check"
         if not isinstance(question, str) or not question.strip():
-            return "", turns, previous, conversation_html(turns, PAGE["empty_question"]), gr.skip()
+            empty = PAGE["empty_check" if checking else "empty_question"]
+            return "", turns, previous, conversation_html(turns, empty), gr.skip()
+        if checking:  # a check leaves the follow-up context (`previous`) as it was
+            try:
+                result = chat.check(question)
+            except QuestionError:
+                return question, turns, previous, conversation_html(turns, PAGE["no_words_check"]), gr.skip()
+            turns.append(make_check_turn(result, len(turns), chat.documents, chat.passages))
+            return "", turns, previous, conversation_html(turns), panel_html(turns)
         try:
             answer = chat.answer(question, previous)
         except QuestionError:
@@ -202,6 +234,25 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             raise refused(str(exc)) from None
         return to_json(answer)
 
+    def check_quote(text: str) -> dict:
+        """Check a sentence attributed to the dossier (a quote heard in a speech or read in an article) against the dossier's exact words.
+
+        The result is the JSON object that `python -m retrieval check --json` prints: the input, then one claim per sentence of it, each with a verdict. "verbatim" means the sentence is the dossier's own words (case, apostrophes, spaces and the quotation marks around it aside), and "source" gives the exact quote with its passage id, document, page, section and character offsets. "altered" means it is a dossier sentence with words changed, added or dropped: "source" is the dossier's sentence, "diff" the word diff as [op, text] pairs (equal and delete pieces are the dossier's text, insert pieces the claim's words), and "changed" lists every change with its kind (number, date, name or word), what the input says and what the dossier says. "paraphrase" means it is not the dossier's words but is close in meaning to some of its sentences; nothing proves the dossier says it, so "source" is null and "related" holds the closest dossier sentences to read and compare. "absent" means the dossier does not say it: "source" is null and "related" holds the closest passages as reading only. A text longer than 4,000 characters is cut there and the result carries a "notice".
+
+        Args:
+            text: The sentence or short paragraph to check, in French or in English, as plain text of up to 4,000 characters.
+        """
+        if not chat.ready.is_set():
+            raise refused("the index is being built: retry in a few seconds")
+        try:
+            result = chat.check(text)
+        except QuestionError as exc:
+            raise refused(str(exc)) from None
+        return check_json(result)
+
+    def placeholder(mode: str):
+        return gr.update(placeholder=PLACEHOLDERS.get(mode, PLACEHOLDERS["ask"]))
+
     def poll():
         """Each page asks on load, then every STATUS_POLL_S while the index is built: the notice shows only then."""
         if chat.ready.is_set():
@@ -216,7 +267,9 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         gr.HTML(
             f"<h2>{esc(title)}</h2><p>Posez une question en français ou en anglais : la réponse cite le dossier "
             "mot pour mot, avec ses sources ; cliquez sur un [n] pour voir le passage. "
-            "<em>Ask in French or English; answers quote the dossier word for word.</em></p>",
+            "« Vérifier une citation » compare une phrase attribuée au dossier à ses mots exacts. "
+            "<em>Ask in French or English; answers quote the dossier word for word. "
+            "“Check a quote” compares a sentence attributed to the dossier with its exact words.</em></p>",
             elem_id="intro",
         )
         status = gr.HTML(
@@ -227,8 +280,16 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         with gr.Row():
             with gr.Column(scale=3):
                 conversation = gr.HTML(conversation_html([]), elem_id="chatbot", js_on_load=chat_js)
+                mode = gr.Radio(
+                    MODES,
+                    value="ask",
+                    show_label=False,
+                    container=False,
+                    elem_id="mode",
+                    elem_classes=["mode"],
+                )
                 box = gr.Textbox(
-                    placeholder="Votre question… / Your question…",
+                    placeholder=PLACEHOLDERS["ask"],
                     show_label=False,
                     lines=1,
                     max_length=BOX_MAX_CHARS,
@@ -243,10 +304,11 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
                 panel = gr.HTML(panel_html([]), elem_id="sources")
         box.submit(
             respond,
-            [box, turns, previous],
+            [box, turns, previous, mode],
             [box, turns, previous, conversation, panel],
             api_visibility="private",
         )
+        mode.change(placeholder, mode, box, queue=False, api_visibility="private")
         reset.click(
             new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private"
         )
@@ -255,6 +317,7 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
         demo.load(poll, None, [status, timer], queue=False, api_visibility="private")
         gr.api(ask, api_name="ask")
+        gr.api(check_quote, api_name="check")  # the MCP tool takes the function's name, check_quote
     return demo
 
 

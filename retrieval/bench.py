@@ -11,6 +11,8 @@ order shuffled, one word in ten dropped, vectors jittered; documents named
 what grows with the index, FAISS and BM25, rather than re-embedding
 identical text; the embedding time that a real corpus of that size would
 add is extrapolated from the measured throughput and printed as such.
+Checking a quote (``check`` over eval/checks.jsonl) is timed in the warm
+passes too, right after the engine's ``ask`` pass, and reported against it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .check_eval import load_checks
 from .embedder import open_embedder
 from .evaluate import percentile
 from .index import Index, _dense_index, build, save
@@ -46,6 +49,8 @@ TARGETS = {
     "scale_p95_ms": 100,
     # warm p50 and p95 of the engine in use over the torch path's, same run (issue 11)
     "warm_ratio": 0.6,
+    # a check's p50 and p95 over the warm answer's, same run (issue 14)
+    "check_ratio": 2.0,
 }
 REFERENCE = "sentence-transformers"  # the engine every other is compared with
 # New processes per cold-start figure: a process start is the noisiest measure here.
@@ -145,13 +150,27 @@ def _warm_pass(assistant: Assistant, questions: list[str]) -> tuple[float, float
     return percentile(totals, 50), percentile(totals, 95)
 
 
-def time_warm(assistants: dict[str, Assistant], questions: list[str], repeats: int) -> dict[str, dict]:
-    """p50/p95 of whole answers per engine; one pass of each engine in turn, ``repeats`` times."""
+def _check_pass(assistant: Assistant, texts: list[str]) -> tuple[float, float]:
+    assistant.searcher.vector.cache_clear()
+    totals = sorted(assistant.check(t).timings_ms["total"] for t in texts)
+    return percentile(totals, 50), percentile(totals, 95)
+
+
+def time_warm(
+    assistants: dict[str, Assistant], questions: list[str], repeats: int, checks: list[str] | None = None
+) -> dict[str, dict]:
+    """p50/p95 of whole answers per engine; one pass of each engine in turn, ``repeats`` times.
+    With ``checks``, the first engine also checks those texts after each of its passes."""
     runs: dict[str, list[tuple[float, float]]] = {engine: [] for engine in assistants}
+    checked: list[tuple[float, float]] = []
+    if checks:
+        next(iter(assistants.values())).check(checks[0])  # the checker's folded documents, built once
     for _ in range(repeats):
-        for engine, assistant in assistants.items():
+        for n, (engine, assistant) in enumerate(assistants.items()):
             runs[engine].append(_warm_pass(assistant, questions))
-    return {
+            if checks and n == 0:
+                checked.append(_check_pass(assistant, checks))
+    out = {
         engine: {
             "warm_p50_ms": _median([p50 for p50, _ in r]),
             "warm_p95_ms": _median([p95 for _, p95 in r]),
@@ -160,6 +179,14 @@ def time_warm(assistants: dict[str, Assistant], questions: list[str], repeats: i
         }
         for engine, r in runs.items()
     }
+    if checked:
+        first = next(iter(out.values()))
+        first.update(
+            check_p50_ms=_median([p50 for p50, _ in checked]),
+            check_p95_ms=_median([p95 for _, p95 in checked]),
+            check_texts=len(checks),
+        )
+    return out
 
 
 def synthetic_index(base: Index, copies: int, seed: int = 0) -> Index:
@@ -236,10 +263,17 @@ def scale_run(
 
 
 def run(
-    assistant: Assistant, questions_file: Path, repeats: int = 3, factors: tuple[int, ...] = (10, 100)
+    assistant: Assistant,
+    questions_file: Path,
+    repeats: int = 3,
+    factors: tuple[int, ...] = (10, 100),
+    checks_file: Path | None = None,
 ) -> dict:
-    """Every figure for ``assistant``'s engine, and the torch reference's beside it unless it is the one."""
+    """Every figure for ``assistant``'s engine, and the torch reference's beside it unless it is the one.
+    ``checks_file`` (default: checks.jsonl beside the questions, when there) times `check` too."""
     questions = [i.question for i in load_questions(questions_file)]
+    checks_file = checks_file or questions_file.with_name("checks.jsonl")
+    checks = [c.text for c in load_checks(checks_file)] if checks_file.is_file() else None
     engine = assistant.embedder.engine
     result: dict = {"machine": {"cpus": _cpus(), "python": sys.version.split()[0]}, "repeats": repeats}
     result["engine"] = engine
@@ -255,9 +289,14 @@ def run(
     result["engines"] = {
         name: time_cold_start(assistant, COLD_RUNS, questions[0], flag) for name, flag in engines.items()
     }
-    for name, warm in time_warm(assistants, questions, repeats).items():
+    for name, warm in time_warm(assistants, questions, repeats, checks).items():
         result["engines"][name].update(warm)
     result.update(result["engines"][engine])
+    if checks:
+        result["check_vs_ask"] = {
+            "p50": result["check_p50_ms"] / result["warm_p50_ms"],
+            "p95": result["check_p95_ms"] / result["warm_p95_ms"],
+        }
     if engine != REFERENCE:
         ref = result["engines"][REFERENCE]
         result["vs_torch"] = {
@@ -297,6 +336,14 @@ def text(result: dict) -> str:
             f"[<= {t['warm_p50_ms']}: {mark(e['warm_p50_ms'], t['warm_p50_ms'])}], p95 {e['warm_p95_ms']:.1f} ms "
             f"[<= {t['warm_p95_ms']}: {mark(e['warm_p95_ms'], t['warm_p95_ms'])}]",
         ]
+    if "check_vs_ask" in result:
+        r = result["check_vs_ask"]
+        lines.append(
+            f"check a quote ({result['engine']}, {result['check_texts']} texts of the check set, after each ask pass): "
+            f"p50 {result['check_p50_ms']:.1f} ms, p95 {result['check_p95_ms']:.1f} ms; check / ask "
+            f"p50 {r['p50']:.2f}x [<= {t['check_ratio']}: {mark(r['p50'], t['check_ratio'])}], "
+            f"p95 {r['p95']:.2f}x [<= {t['check_ratio']}: {mark(r['p95'], t['check_ratio'])}]"
+        )
     if "vs_torch" in result:
         r = result["vs_torch"]
         lines.append(

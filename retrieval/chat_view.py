@@ -13,11 +13,24 @@ own (``data-turn``); the page's script shows the section of whichever answer a
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
+from .check import Change, CheckResult, Claim, Source
+from .check_render import MAX_TOLD, cut_marks, marked
 from .config import RELATED
 from .records import Answer, Citation, Passage
-from .render import cited_sources, display_quote, labels_for, short_id, shorten, to_markdown
+from .render import (
+    cited_sources,
+    display_quote,
+    labels_for,
+    short_id,
+    shorten,
+    source_line,
+    source_markdown,
+    to_markdown,
+)
+from .text import language
 
 CONTEXT_CHARS = 240  # text shown around a passage in the panel: a sentence or two either side
 
@@ -26,6 +39,8 @@ PAGE = {
     "empty_chat": "Posez une question sur le dossier : la réponse le citera mot pour mot, avec ses sources.",
     "empty_question": "Écrivez d’abord une question dans la zone de texte, puis appuyez sur Entrée.",
     "no_words": "Cette question ne contient aucun mot à chercher : posez une question sur le dossier.",
+    "empty_check": "Collez d’abord dans la zone de texte une phrase attribuée au dossier, puis appuyez sur Entrée.",
+    "no_words_check": "Ce texte ne contient aucun mot à vérifier : collez une phrase attribuée au dossier.",
     "building": "L’index du dossier est en cours de construction : le chat répondra dès qu’il sera prêt "
     "(quelques secondes à quelques minutes). Cette page se met à jour d’elle-même.",
     "busy": "Le chat n’est pas encore prêt : l’index est en cours de construction. Réessayez dans un instant.",
@@ -173,8 +188,18 @@ def _where(passage: Passage, page: int | None, labels: dict) -> str:
 
 
 def _source_block(
-    n: int | None, turn: int, passage: Passage, cites: list[Citation], doc: str, labels: dict, open_: bool
+    n: int | None,
+    turn: int,
+    passage: Passage,
+    cites: list[Citation],
+    doc: str,
+    labels: dict,
+    open_: bool,
+    struck: tuple[tuple[int, int], ...] = (),
+    ref: str | None = None,
 ) -> str:
+    """One source in context; ``struck`` spans (a check's changed dossier words) are struck out inside
+    the highlight; ``ref`` names a block without a number (a check's closest reading) for the page's script."""
     page = cites[0].page if cites else passage.page
     marker = f"[{n}] " if n is not None else ""
     start = max(0, passage.start - CONTEXT_CHARS)
@@ -184,26 +209,319 @@ def _source_block(
         before = "…" + before.split(" ", 1)[-1] if " " in before else "…" + before
     if end < len(doc):
         after = after.rsplit(" ", 1)[0] + "…" if " " in after else after + "…"
-    number = f' data-n="{n}"' if n is not None else ""
+    number = f' data-n="{n}"' if n is not None else (f' data-n="{esc(ref)}"' if ref else "")
     return (
         f'<details class="source"{" open" if open_ else ""}{number} data-passage="{esc(passage.passage_id)}">'
         f"<summary>{esc(marker + _where(passage, page, labels))}</summary>"
-        f'<div class="context"><span class="around">{_para(before)}</span>{_highlight(doc, passage, cites)}'
+        f'<div class="context"><span class="around">{_para(before)}</span>{_highlight(doc, passage, cites, struck)}'
         f'<span class="around">{_para(after)}</span></div>'
         f'<div class="pid">{esc(labels["passage"])} {esc(short_id(passage.passage_id))}</div>'
         "</details>"
     )
 
 
-def _highlight(doc: str, passage: Passage, cites: list[Citation]) -> str:
+def _highlight(
+    doc: str, passage: Passage, cites: list[Citation], struck: tuple[tuple[int, int], ...] = ()
+) -> str:
     out, pos = [], passage.start
     for c in sorted(cites, key=lambda c: c.start):
+        if c.start < pos or c.end > passage.end:
+            continue  # not inside this passage (or overlapping one already marked): context only
         out.append(_para(doc[pos : c.start]))
-        out.append(f"<mark>{_para(doc[c.start : c.end])}</mark>")
+        out.append(f"<mark>{_struck_html(doc, c.start, c.end, struck)}</mark>")
         pos = c.end
     out.append(_para(doc[pos : passage.end]))
     return '<span class="passage">' + "".join(out) + "</span>"
 
 
+def _struck_html(doc: str, start: int, end: int, struck: tuple[tuple[int, int], ...]) -> str:
+    out, pos = [], start
+    for a, b in struck:
+        if start <= a < b <= end and a >= pos:
+            out.append(_para(doc[pos:a]))
+            out.append(f"<del>{_para(doc[a:b])}</del>")
+            pos = b
+    out.append(_para(doc[pos:end]))
+    return "".join(out)
+
+
 def _para(value: str) -> str:
     return esc(value).replace("\n", "<br>")
+
+
+# ------------------------------------------------------------------ check a quote
+
+# The words of a check in the chat, per language of the checked text (French for any other).
+CHECK_LABELS = {
+    "fr": {
+        "checked": "Citation à vérifier",
+        "check_n": "Vérification",
+        "verdicts": {
+            "verbatim": ("Mot pour mot", "ce sont les mots du dossier."),
+            "altered": ("Modifiée", "le dossier dit autre chose."),
+            "paraphrase": (
+                "Paraphrase",
+                "ce ne sont pas les mots du dossier ; rien n’est cité comme sa source.",
+            ),
+            "absent": ("Absente", "ce n’est pas dans le dossier."),
+        },
+        "kinds": {"number": "nombre", "date": "date", "name": "nom", "word": "mot"},
+        "says": "le dossier dit « {dossier} », pas « {input} »",
+        "adds": "la citation ajoute « {input} »",
+        "drops": "la citation retire « {dossier} »",
+        "more": "et {n} autre(s) changement(s), marqués ci-dessous",
+        "dossier_words": "mots du dossier",
+        "claim_words": "mots de la citation",
+        "legend": "Barré : les mots du dossier que la citation change ou retire ; souligné : ceux de la citation.",
+        "in_dossier": "Le dossier",
+        "diff": "Différences",
+        "closest_sentences": "Phrases du dossier les plus proches, à lire (pas une source)",
+        "closest_passages": "Passages les plus proches, à lire",
+        "sources": "Sources de la vérification",
+        "reading": "À lire",
+        "cut": "Texte coupé",
+        "colon": " : ",
+    },
+    "en": {
+        "checked": "Quote to check",
+        "check_n": "Check",
+        "verdicts": {
+            "verbatim": ("Verbatim", "these are the dossier’s words."),
+            "altered": ("Altered", "the dossier says something else."),
+            "paraphrase": ("Paraphrase", "not the dossier’s words; nothing is quoted as its source."),
+            "absent": ("Absent", "this is not in the dossier."),
+        },
+        "kinds": {"number": "number", "date": "date", "name": "name", "word": "word"},
+        "says": "the dossier says “{dossier}”, not “{input}”",
+        "adds": "the quote adds “{input}”",
+        "drops": "the quote drops “{dossier}”",
+        "more": "and {n} more change(s), marked below",
+        "dossier_words": "dossier’s words",
+        "claim_words": "quote’s words",
+        "legend": "Struck out: the dossier’s words the quote changes or drops; underlined: the quote’s own.",
+        "in_dossier": "The dossier",
+        "diff": "Differences",
+        "closest_sentences": "Closest sentences of the dossier, as reading (not a source)",
+        "closest_passages": "Closest passages, as reading",
+        "sources": "Sources of the check",
+        "reading": "Reading",
+        "cut": "Text cut",
+        "colon": ": ",
+    },
+}
+
+
+def check_labels(language: str) -> dict:
+    return CHECK_LABELS.get(language, CHECK_LABELS["fr"])
+
+
+def make_check_turn(
+    result: CheckResult, index: int, document_text: dict[str, str], passages: dict[str, Passage]
+) -> Turn:
+    """Render one checked text: a verdict per sentence, the word diff, the changes in words, and the
+    sources (or the closest reading) in the panel. ``passages`` maps passage ids to passages."""
+    lang = language(result.input)
+    labels, words = labels_for(lang), check_labels(lang)
+    numbers: dict[tuple[str, int, int], int] = {}  # one [n] per distinct source slice
+    for claim in result.claims:
+        if claim.source is not None:
+            s = claim.source
+            numbers.setdefault((s.passage_id, s.start, s.end), len(numbers) + 1)
+
+    def citation(s: Source, n: int) -> Citation:
+        return Citation(n, passages.get(s.passage_id) or _passage_of(s), s.quote, s.start, s.end, s.page)
+
+    out: list[str] = []
+    if result.notice:
+        out.append(f'<p class="note">{esc(words["cut"])} : {esc(result.notice)}</p>')
+    out.append('<ol class="claims">')
+    blocks: list[str] = []
+    cited: list[Citation] = []
+    for k, claim in enumerate(result.claims):
+        item = [f'<li class="claim {claim.verdict}" data-verdict="{claim.verdict}">']
+        if len(result.claims) > 1:
+            item.append(f'<p class="claim-text">« {_para(claim.text)} »</p>')
+        name, meaning = words["verdicts"][claim.verdict]
+        item.append(f'<p class="verdict"><strong class="badge">{esc(name)}</strong> — {esc(meaning)}</p>')
+        s = claim.source
+        if s is not None:
+            n = numbers[(s.passage_id, s.start, s.end)]
+            c = citation(s, n)
+            if all(x.n != n for x in cited):
+                cited.append(c)
+                struck = _struck(claim) if claim.verdict == "altered" else ()
+                blocks.append(
+                    _source_block(
+                        n, index, c.passage, [c], document_text[s.document], labels, not blocks, struck
+                    )
+                )
+            if claim.verdict == "altered":
+                item.append(_changes_html(claim, words))
+                item.append(
+                    f'<p class="quote diff">« {_diff_html(claim, words)} » {_marker(c, index, k, labels)}</p>'
+                )
+                item.append(f'<p class="legend">{esc(words["legend"])}</p>')
+            else:
+                item.append(
+                    f'<p class="quote">« {_para(cut_marks(s.quote, s.quote))} » {_marker(c, index, k, labels)}</p>'
+                )
+        elif claim.related:
+            title = words["closest_sentences" if claim.verdict == "paraphrase" else "closest_passages"]
+            item.append(f'<p class="related-title">{esc(title)} :</p><ul class="where related">')
+            for j, r in enumerate(claim.related):
+                ref = f"r{k}-{j}"
+                passage = passages.get(r.passage_id) or _passage_of(r)
+                whole = r.start == passage.start and r.end == passage.end
+                cites = [] if whole else [Citation(0, passage, r.quote, r.start, r.end, r.page)]
+                blocks.append(
+                    _source_block(
+                        None, index, passage, cites, document_text[r.document], labels, False, ref=ref
+                    )
+                )
+                item.append(
+                    f"<li>« {esc(shorten(display_quote(r.quote), 200))} » — "
+                    f'<button type="button" class="cite-link" data-turn="{index}" data-n="{ref}">'
+                    f"{esc(_where(passage, r.page, labels))}</button></li>"
+                )
+            item.append("</ul>")
+        item.append("</li>")
+        out += item
+    out.append("</ol>")
+    if cited:
+        out.append('<ul class="where">')
+        out += [
+            f'<li><button type="button" class="cite-link" data-turn="{index}" data-n="{c.n}">[{c.n}]</button> '
+            f"{esc(_where(c.passage, c.page, labels))}</li>"
+            for c in cited
+        ]
+        out.append("</ul>")
+    out.append(
+        f'<div class="tools"><button type="button" class="copy-md" data-turn="{index}">{esc(PAGE["copy"])}</button></div>'
+    )
+    markdown = check_markdown(result, cited, passages, lang)
+    verdicts = {c.verdict for c in result.claims}
+    kind = "altered" if "altered" in verdicts else ("verbatim" if verdicts == {"verbatim"} else "unsourced")
+    chat = (
+        f'<div class="turn check-turn" data-turn="{index}" data-markdown="{esc(markdown)}">'
+        f'<div class="message user" role="article" aria-label="{esc(words["checked"])}">{_para(result.input)}</div>'
+        f'<div class="message bot check {kind}" role="article" aria-label="{esc(words["check_n"])} {index + 1}">'
+        + "".join(out)
+        + "</div></div>"
+    )
+    title = words["sources"] if cited else words["reading"]
+    heading = f"{title} — {words['check_n'].lower()} {index + 1} : {shorten(result.input, 60)}"
+    panel = (
+        f'<section class="turn-sources" data-turn="{index}" hidden="">'
+        f"<h3>{esc(heading)}</h3>{''.join(blocks)}</section>"
+    )
+    return Turn(index, result.input, lang, chat, panel, markdown)
+
+
+def _passage_of(s: Source) -> Passage:
+    """A stand-in passage over the slice itself, for a source whose passage the view wasn't given."""
+    return Passage(s.passage_id, s.document, s.document, s.page, s.section, s.start, s.end, s.quote, ())
+
+
+def _told(change: Change, words: dict) -> str:
+    if not change.dossier:
+        return words["adds"].format(input=change.input)
+    if not change.input:
+        return words["drops"].format(dossier=change.dossier)
+    return words["says"].format(dossier=change.dossier, input=change.input)
+
+
+def _changes_html(claim: Claim, words: dict) -> str:
+    """Every changed number, date and name in words first (what a reader must not miss), then words."""
+    ordered = sorted(claim.changed, key=lambda c: c.kind == "word")
+    items = [
+        f'<li data-kind="{esc(c.kind)}"><span class="kind">{esc(words["kinds"].get(c.kind, c.kind))}</span> '
+        f"{esc(_told(c, words))}</li>"
+        for c in ordered[:MAX_TOLD]
+    ]
+    if len(ordered) > MAX_TOLD:
+        items.append(f"<li>{esc(words['more'].format(n=len(ordered) - MAX_TOLD))}</li>")
+    return '<ul class="changes">' + "".join(items) + "</ul>"
+
+
+def _flat(text: str) -> str:
+    """A piece of a quote on one line, its line breaks shown as " / " (as the CLI shows them)."""
+    return re.sub(r"[ \t]*\n\s*", " / ", text)
+
+
+def _diff_html(claim: Claim, words: dict) -> str:
+    """The dossier's quote with the claim's changes: <del> the dossier's words changed or dropped,
+    <ins> the claim's words, spaced as ``check_render.marked`` spaces its marks."""
+    out: list[str] = []
+    # What each mark is, for screen readers (chat.css reads it out of sight, and innerText stays the quote's).
+    dossier = f' data-label="{esc(words["dossier_words"] + words["colon"])}"'
+    claim_words = f' data-label="{esc(words["claim_words"] + words["colon"])}"'
+    for op, text in claim.diff:
+        if op == "equal":
+            out.append(esc(_flat(text)))
+        elif op == "delete":
+            body = text.rstrip()
+            out.append(f"<del{dossier}>{esc(_flat(body))}</del>" + text[len(body) :].replace("\n", " "))
+        else:
+            trail = ""
+            if out and out[-1].endswith(" ") and out[-1].rstrip().endswith("</del>"):
+                out[-1], trail = out[-1].rstrip(), " "
+            elif out and not out[-1].endswith(" "):
+                out.append(" ")
+            out.append(f"<ins{claim_words}>{esc(_flat(text))}</ins>" + (trail or " "))
+    quote = claim.source.quote if claim.source else ""
+    return cut_marks("".join(out).strip(), quote)
+
+
+def _struck(claim: Claim) -> tuple[tuple[int, int], ...]:
+    """Offsets in the document of the dossier's words the claim changed or dropped (the diff's
+    "delete" pieces; "equal" and "delete" pieces together are the source's quote)."""
+    s = claim.source
+    if s is None or "".join(t for op, t in claim.diff if op != "insert") != s.quote:
+        return ()
+    spans, pos = [], s.start
+    for op, text in claim.diff:
+        if op == "insert":
+            continue
+        if op == "delete" and text.strip():
+            body = text.strip()
+            lead = len(text) - len(text.lstrip())
+            spans.append((pos + lead, pos + lead + len(body)))
+        pos += len(text)
+    return tuple(spans)
+
+
+def check_markdown(
+    result: CheckResult, cited: list[Citation], passages: dict[str, Passage], lang: str
+) -> str:
+    """A check as Markdown for the copy button and the export: the text checked, each sentence's
+    verdict, the dossier's quote verbatim with its [n], the changes, and the numbered sources."""
+    labels, words = labels_for(lang), check_labels(lang)
+    colon = " :" if lang != "en" else ":"
+    lines = [f"**{words['checked']}{colon}** {result.input}", ""]
+    if result.notice:
+        lines += [f"*{words['cut']}{colon} {result.notice}*", ""]
+    by_slice = {(c.passage.passage_id, c.start, c.end): c.n for c in cited}
+    for k, claim in enumerate(result.claims, start=1):
+        if len(result.claims) > 1:
+            lines += [f"{k}. « {claim.text} »", ""]
+        name, meaning = words["verdicts"][claim.verdict]
+        lines += [f"**{name}** — {meaning}", ""]
+        s = claim.source
+        if s is not None:
+            n = by_slice[(s.passage_id, s.start, s.end)]
+            if claim.verdict == "altered":
+                ordered = sorted(claim.changed, key=lambda c: c.kind == "word")
+                lines += [f"- {words['kinds'].get(c.kind, c.kind)}{colon} {_told(c, words)}" for c in ordered]
+                lines += ["", f"{words['diff']}{colon} « {marked(claim)} »", ""]
+            lines += [f"{words['in_dossier']}{colon} « {s.quote} » [{n}]", ""]
+        elif claim.related:
+            title = words["closest_sentences" if claim.verdict == "paraphrase" else "closest_passages"]
+            lines += [f"{title}{colon}", ""]
+            for r in claim.related:
+                passage = passages.get(r.passage_id) or _passage_of(r)
+                lines.append(f"- « {r.quote} » — {source_line(passage, r.page, lang)}")
+            lines.append("")
+    if cited:
+        lines += [f"{labels['sources']}{colon}", ""]
+        lines += [f"- {source_markdown(c, lang)}" for c in cited]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -39,14 +39,16 @@ def claim_json(c: Claim) -> dict:
 
 
 def check_json(result: CheckResult) -> dict:
-    """The `check --json` object, as documented in the README."""
-    return {
+    """The `check --json` object, as documented in the README; a text cut at its limit carries
+    "notice" (for the API and MCP, which have no stderr to say the rest went unchecked)."""
+    out = {
         "input": result.input,
         "claims": [claim_json(c) for c in result.claims],
         "timings_ms": {
             key: float(result.timings_ms.get(key, 0.0)) for key in ("retrieval", "align", "total")
         },
     }
+    return {**out, "notice": result.notice} if result.notice else out
 
 
 def where(s: Source) -> str:

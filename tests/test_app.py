@@ -11,6 +11,12 @@ from .conftest import DOSSIER, ROOT, ask_in_page
 
 pytestmark = pytest.mark.slow  # the real app in its own process, over the real index
 
+# The dossier's sentence about the IA-clusters, as the cleaned text has it.
+CLUSTERS_SENTENCE = (
+    "Pour faire de la France un leader mondial en IA, les neuf lauréats de l’AMI IA-clusters "
+    "bénéficieront de 360 M€ de financement de France 2030 sur cinq années."
+)
+
 
 def test_an_answerable_question_returns_verbatim_quotes_with_pages(client):
     dossier = DOSSIER.read_text(encoding="utf-8")
@@ -83,9 +89,81 @@ def test_refused_questions_leave_one_line_not_a_traceback_in_the_log(client, ser
     assert "Traceback" not in server.output()
 
 
-def test_only_the_documented_ask_endpoint_is_public(client):
+def test_only_the_documented_ask_and_check_endpoints_are_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/ask"]
+    assert list(endpoints) == ["/ask", "/check"]
+
+
+# ------------------------------------------------------------------ check a quote
+
+ALTERED = "Les neuf lauréats de l'AMI IA-clusters bénéficieront de 400 M€ de financement."
+CHECK_KEYS = ["input", "claims", "timings_ms"]
+CLAIM_KEYS = ["text", "verdict", "source", "diff", "changed", "related"]
+
+
+@pytest.mark.slow
+def test_check_calls_out_an_altered_number_with_the_dossiers_exact_words(client, assistant):
+    from retrieval.check_render import check_json
+
+    result = client.predict(ALTERED, api_name="/check")
+    assert list(result) == CHECK_KEYS
+    (claim,) = result["claims"]
+    assert list(claim) == CLAIM_KEYS and claim["verdict"] == "altered"
+    assert {"kind": "number", "input": "400 M€", "dossier": "360 M€"} in claim["changed"]
+    assert ["delete", "360 "] in claim["diff"] and ["insert", "400"] in claim["diff"]
+    source = claim["source"]
+    text = next(d.text for d in assistant.index.documents if d.name == source["document"])
+    assert text[source["start"] : source["end"]] == source["quote"]  # verbatim, at its offsets
+    assert "".join(t for op, t in claim["diff"] if op != "insert") == source["quote"]
+    assert source["page"] == 7 and source["passage_id"].endswith("#p07-03")
+    # the same object as `retrieval check --json`, timings aside
+    expected = check_json(assistant.check(ALTERED))
+    assert {**result, "timings_ms": None} == {**expected, "timings_ms": None}
+
+
+@pytest.mark.slow
+def test_check_finds_a_verbatim_sentence_and_keeps_a_fabricated_one_without_a_source(client):
+    verbatim = client.predict(f"« {CLUSTERS_SENTENCE} »", api_name="/check")
+    (claim,) = verbatim["claims"]
+    assert claim["verdict"] == "verbatim" and claim["source"]["quote"] == CLUSTERS_SENTENCE
+    assert claim["changed"] == [] and claim["diff"] == [["equal", CLUSTERS_SENTENCE]]
+    made_up = client.predict("Le supercalculateur Jean Zay sera vendu à la Chine en 2026.", api_name="/check")
+    (claim,) = made_up["claims"]
+    assert claim["verdict"] in ("absent", "paraphrase") and claim["source"] is None
+    assert claim["related"] and all(r["quote"] for r in claim["related"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("?! …", "no words"),
+        (5, "must be a string"),
+        (None, "must be a string"),
+        (["Jean Zay"], "must be a string"),
+    ],
+)
+def test_check_refuses_bad_input_with_a_clear_error(client, text, message):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=message):
+        client.predict(text, api_name="/check")
+
+
+@pytest.mark.slow
+def test_a_long_text_is_cut_with_a_notice_and_refused_checks_leave_no_traceback(client, server):
+    from gradio_client.exceptions import AppError
+
+    result = client.predict(ALTERED + " " + "Jean Zay calcule. " * 400, api_name="/check")
+    assert "cut" in result["notice"] and len(result["input"]) <= 4000
+    assert result["claims"][0]["verdict"] == "altered"
+    for bad in ("", "?!", 5):
+        with pytest.raises(AppError):
+            client.predict(bad, api_name="/check")
+    assert "Traceback" not in server.output()
+    assert client.predict(ALTERED, api_name="/check")["claims"][0]["verdict"] == "altered"
 
 
 # ------------------------------------------------------------------ browser

@@ -255,3 +255,87 @@ def test_the_page_uses_the_shipped_font_and_no_font_cdn(new_page):
     family = pg.evaluate("getComputedStyle(document.querySelector('#intro h2')).fontFamily")
     assert family.startswith('"DejaVu Sans"'), family
     assert not [u for u in requested if "fonts.googleapis" in u or "fonts.gstatic" in u]
+
+
+# ------------------------------------------------------------------ check a quote
+
+ALTERED = "Les neuf lauréats de l'AMI IA-clusters bénéficieront de 400 M€ de financement."
+MADE_UP = "Le supercalculateur Jean Zay sera remplacé par un ordinateur quantique en 2025."
+
+
+def _check_mode(pg) -> None:
+    pg.locator("#mode label", has_text="Check a quote").click()
+    pg.wait_for_function(
+        "document.querySelector('#question textarea').placeholder.startsWith('Collez une phrase')"
+    )
+
+
+@pytest.mark.slow
+def test_checking_a_quote_shows_each_verdict_the_marked_diff_and_the_source_in_context(new_page, client):
+    pg = new_page(permissions=["clipboard-read", "clipboard-write"])
+    _check_mode(pg)
+    ask_in_page(pg, f"{ALTERED} {MADE_UP}")
+    turn = pg.locator("#chatbot .turn").last
+    altered, made_up = turn.locator("li.claim").nth(0), turn.locator("li.claim").nth(1)
+    assert altered.get_attribute("data-verdict") == "altered"
+    assert altered.locator(".badge").text_content() == "Modifiée"
+    assert made_up.get_attribute("data-verdict") in ("paraphrase", "absent")
+    assert made_up.locator("button.cite").count() == 0  # no source claimed for it
+    # the changed amount told in words, and marked in the dossier's sentence: 360 struck out, 400 the quote's
+    assert (
+        "le dossier dit « 360 M€ », pas « 400 M€ »" in altered.locator("li[data-kind='number']").inner_text()
+    )
+    assert (
+        altered.locator(".diff del").inner_text() == "360"
+        and altered.locator(".diff ins").inner_text() == "400"
+    )
+    assert "bénéficieront de 360400 M€ de financement" in altered.locator(".diff").inner_text()
+    # its [1] opens the source in the panel, the quote highlighted with the changed word struck out
+    altered.locator("button.cite").click()
+    mark = pg.locator("#sources .turn-sources:not([hidden]) details[data-n='1'] mark.current")
+    assert "bénéficieront de 360 M€ de financement" in mark.inner_text()
+    assert mark.locator("del").inner_text() == "360"
+    assert (
+        "page 7"
+        in pg.locator("#sources .turn-sources:not([hidden]) details[data-n='1'] summary").inner_text()
+    )
+    # the closest reading of the other sentence opens too, without a number
+    made_up.locator("button.cite-link").first.click()
+    assert pg.locator("#sources details[data-n='r1-0']").get_attribute("open") is not None
+    altered.locator("button.cite").focus()
+    altered.locator("button.cite").click()
+    pg.mouse.move(0, 0)
+    pg.wait_for_timeout(300)
+    os.makedirs(ROOT / "docs", exist_ok=True)
+    pg.screenshot(path=str(ROOT / "docs" / "screenshot-check.png"))
+    # copied: the dossier's sentence verbatim with its [1] and full source, the diff as text marks
+    source = client.predict(ALTERED, api_name="/check")["claims"][0]["source"]
+    turn.locator("button.copy-md").click()
+    pg.wait_for_function("[...document.querySelectorAll('#chatbot .copy-md')].pop().textContent === 'Copié'")
+    copied = pg.evaluate("navigator.clipboard.readText()")
+    assert f"Le dossier : « {source['quote']} » [1]" in copied
+    assert "- [1] " in copied and source["passage_id"] in copied and "[-360-]{+400+}" in copied
+    assert copied.startswith(f"**Citation à vérifier :** {ALTERED} {MADE_UP}")
+    # back to questions: the box asks again
+    pg.locator("#mode label", has_text="Poser une question").click()
+    ask_in_page(pg, CLUSTERS)
+    assert pg.locator("#chatbot .turn").last.locator("li.quote").count() >= 1
+
+
+@pytest.mark.slow
+def test_a_checked_text_is_shown_as_text_and_an_empty_one_gets_a_sentence(new_page):
+    pg = new_page()
+    _check_mode(pg)
+    pg.focus("#question textarea")
+    pg.keyboard.press("Enter")
+    notice = pg.locator("#chatbot .chat-notice")
+    notice.wait_for(timeout=30_000)
+    assert notice.inner_text().startswith("Collez d’abord")
+    text = "Le budget <img src=x onerror=alert(1)> de **Jean Zay** est de 40 M€ [lien](http://example.com)."
+    ask_in_page(pg, text)
+    chat = pg.locator("#chatbot")
+    assert text in chat.locator(".message.user").last.inner_text()
+    assert chat.locator("img").count() == 0 and chat.locator("a[href='http://example.com']").count() == 0
+    assert chat.locator("strong", has_text="Jean Zay").count() == 0
+    assert pg.locator("#sources img").count() == 0
+    assert pg.dialogs == []  # type: ignore[attr-defined]

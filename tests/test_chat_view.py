@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from retrieval.chat_view import PAGE, conversation_html, make_turn, panel_html
+from retrieval.chat_view import PAGE, conversation_html, make_check_turn, make_turn, panel_html
+from retrieval.check import Change, CheckResult, Claim, Source
 from retrieval.records import Answer, Citation, Hit, Passage
 from retrieval.render import to_markdown
 
@@ -145,3 +146,94 @@ def test_a_notice_is_a_sentence_not_a_message():
     assert not page.find("div", "message")
     assert PAGE["empty_question"] in "".join(page.text)
     assert "Posez une question" in conversation_html([])
+
+
+# ------------------------------------------------------------------ check a quote
+
+BUDGET_SENTENCE = DOC[BUDGET : DOC.index("M€.") + 3]  # 'Le budget <b>"IA & co"</b> est de 12 M€.'
+TWELVE = DOC.index("12 M€")
+
+
+def _source(passage: Passage, start: int, end: int) -> Source:
+    return Source(
+        passage.passage_id, passage.document, passage.page, passage.section, DOC[start:end], start, end
+    )
+
+
+def _altered() -> Claim:
+    """'Le budget <b>"IA & co"</b> est de 15 M€.' against the dossier's 12 M€."""
+    source = _source(P1, BUDGET, BUDGET + len(BUDGET_SENTENCE))
+    diff = (
+        ("equal", DOC[BUDGET:TWELVE]),
+        ("delete", "12 "),
+        ("insert", "15"),
+        ("equal", DOC[TWELVE + 3 : BUDGET + len(BUDGET_SENTENCE)]),
+    )
+    return Claim(
+        'Le budget <b>"IA & co"</b> est de 15 M€.',
+        "altered",
+        source,
+        diff,
+        (Change("number", "15 M€", "12 M€"),),
+        similarity=0.9,
+    )
+
+
+def _check_result() -> CheckResult:
+    verbatim = Claim(Q2, "verbatim", _source(P2, TRAM, TRAM + len(Q2)), (("equal", Q2),), similarity=1.0)
+    absent = Claim(
+        "Le maire <script>alert(1)</script> démissionne.",
+        "absent",
+        related=(_source(P2, P2.start, P2.end), _source(P1, BUDGET, BUDGET + len(BUDGET_SENTENCE))),
+    )
+    text = f"{_altered().text} {Q2} {absent.text}"
+    return CheckResult(text, (_altered(), verbatim, absent), {"total": 1.0})
+
+
+def test_a_check_gives_each_sentence_its_verdict_the_diff_marked_and_the_change_in_words():
+    turn = make_check_turn(_check_result(), 3, DOCS, {P1.passage_id: P1, P2.passage_id: P2})
+    page = _Elements(turn.chat_html)
+    assert [c["data-verdict"] for c in page.find("li", "claim")] == ["altered", "verbatim", "absent"]
+    text = "".join(page.text)
+    assert "Modifiée" in text and "Mot pour mot" in text and "Absente" in text
+    assert "le dossier dit « 12 M€ », pas « 15 M€ »" in text and "nombre" in text
+    # the dossier's word struck out, the claim's underlined, everything else escaped text
+    assert (
+        '<del data-label="mots du dossier : ">12</del><ins data-label="mots de la citation : ">15</ins> M€.'
+        in (turn.chat_html)
+    )
+    assert not page.find("b") and not page.find("script")
+    assert '<b>"IA & co"</b>' in text and "<script>alert(1)</script>" in text
+    # the two sourced sentences have a [n] that opens their source; the absent one only reading
+    cites = page.find("button", "cite")
+    assert [(c["data-turn"], c["data-n"]) for c in cites] == [("3", "1"), ("3", "2")]
+    links = [a["data-n"] for a in page.find("button", "cite-link")]
+    assert links[:2] == ["r2-0", "r2-1"] and links[2:] == ["1", "2"]
+    panel = _Elements(turn.panel_html)
+    assert [d["data-n"] for d in panel.find("details", "source")] == ["1", "2", "r2-0", "r2-1"]
+    # in the panel the changed dossier word is struck out inside its highlighted sentence
+    assert "<del>12</del> M€.</mark>" in turn.panel_html
+    assert not panel.find("b") and not panel.find("script")
+
+
+def test_a_checks_copied_markdown_quotes_the_dossier_verbatim_with_its_sources():
+    result = _check_result()
+    turn = make_check_turn(result, 0, DOCS, {P1.passage_id: P1, P2.passage_id: P2})
+    (attrs,) = _Elements(turn.chat_html).find("div", "turn")
+    md = attrs["data-markdown"]
+    assert md == turn.markdown and md.startswith(f"**Citation à vérifier :** {result.input}\n")
+    assert f"Le dossier : « {BUDGET_SENTENCE} » [1]" in md  # verbatim, markup included, not escaped
+    assert f"Le dossier : « {Q2} » [2]" in md
+    assert "- nombre : le dossier dit « 12 M€ », pas « 15 M€ »" in md
+    assert "[-12-]{+15+} M€" in md
+    assert "- [1] Notes de test (notes.txt), p. 3" in md and "- [2] Notes de test (notes.txt), passage" in md
+    assert "&#" not in md and "&amp;" not in md and "&lt;" not in md
+
+
+def test_a_check_in_english_is_labelled_in_english_and_a_lone_absent_claim_has_no_source():
+    claim = Claim("The mayor will resign next week.", "absent", related=(_source(P2, P2.start, P2.end),))
+    turn = make_check_turn(CheckResult(claim.text, (claim,)), 0, DOCS, {P2.passage_id: P2})
+    page = _Elements(turn.chat_html)
+    assert "Absent" in "".join(page.text) and "Closest passages" in "".join(page.text)
+    assert not page.find("button", "cite") and "Sources" not in turn.markdown
+    assert "Reading" in turn.panel_html

@@ -65,11 +65,16 @@ def test_the_app_and_its_api_never_touch_the_network(assistant, settings, tmp_pa
     log = tmp_path / "net.log"
     server = start_app(settings, "--mcp", env=guarded_env(settings, log))
     try:
-        result = Client(server.url, verbose=False).predict("Where will ALT-EDIC be based?", api_name="/ask")
+        client = Client(server.url, verbose=False)
+        result = client.predict("Where will ALT-EDIC be based?", api_name="/ask")
         assert result["citations"]
+        checked = client.predict(
+            "Le supercalculateur Jean Zay sera vendu à la Chine en 2026.", api_name="/check"
+        )
+        assert checked["claims"][0]["source"] is None  # a check that embeds the claim, offline too
         with urllib.request.urlopen(server.url + "gradio_api/mcp/schema", timeout=30) as response:
             schema = response.read().decode()
-        assert '"ask"' in schema and "quotes" in schema
+        assert '"ask"' in schema and "quotes" in schema and '"check_quote"' in schema
     finally:
         output = stop_app(server)
     assert not log.exists() or log.read_text() == "", log.read_text()
@@ -245,7 +250,7 @@ def test_a_full_queue_tells_the_client_to_retry(small_server):
 
 
 @pytest.mark.slow
-def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server):
+def test_mcp_returns_json_and_describes_its_tools_in_full_sentences(small_server):
     import asyncio
 
     from mcp import ClientSession
@@ -258,25 +263,43 @@ def test_mcp_returns_json_and_describes_its_tool_in_full_sentences(small_server)
         ):
             await session.initialize()
             tools = (await session.list_tools()).tools
-            result = await session.call_tool(
-                tools[0].name, {"question": "Combien d'argent reçoivent les IA clusters ?"}
+            asked = await session.call_tool(
+                "ask", {"question": "Combien d'argent reçoivent les IA clusters ?"}
             )
-            return tools, result
+            checked = await session.call_tool(
+                "check_quote",
+                {"text": "Les neuf lauréats de l'AMI IA-clusters bénéficieront de 400 M€ de financement."},
+            )
+            refused = await session.call_tool("check_quote", {"text": "   "})
+            return tools, asked, checked, refused
 
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:  # its own event loop: Playwright's may be running in this thread
-        tools, result = pool.submit(lambda: asyncio.run(asyncio.wait_for(call(), 120))).result()
-    assert len(tools) == 1
-    tool = tools[0]
-    for text in [
-        tool.description,
-        *(p.get("description", "") for p in tool.inputSchema["properties"].values()),
-    ]:
-        assert text and text.rstrip().endswith((".", "?", "»", '"')), text
-    assert "verbatim" in tool.description or "word for word" in tool.description
-    payload = json.loads(result.content[0].text)  # JSON, not a Python repr
+        tools, asked, checked, refused = pool.submit(
+            lambda: asyncio.run(asyncio.wait_for(call(), 120))
+        ).result()
+    by_name = {tool.name: tool for tool in tools}
+    assert sorted(by_name) == ["ask", "check_quote"]
+    for tool in tools:
+        for text in [
+            tool.description,
+            *(p.get("description", "") for p in tool.inputSchema["properties"].values()),
+        ]:
+            assert text and text.rstrip().endswith((".", "?", "»", '"')), text
+    assert "verbatim" in by_name["ask"].description or "word for word" in by_name["ask"].description
+    payload = json.loads(asked.content[0].text)  # JSON, not a Python repr
     assert "360 M€" in payload["answer"] and payload["citations"][0]["n"] == 1
+    # the check tool tells an agent what each verdict means, and returns `check --json`'s object
+    described = by_name["check_quote"].description
+    for verdict in ('"verbatim" means', '"altered" means', '"paraphrase" means', '"absent" means'):
+        assert verdict in described, verdict
+    assert by_name["check_quote"].inputSchema["required"] == ["text"]
+    payload = json.loads(checked.content[0].text)
+    (claim,) = payload["claims"]
+    assert claim["verdict"] == "altered" and claim["source"]["page"] == 7
+    assert {"kind": "number", "input": "400 M€", "dossier": "360 M€"} in claim["changed"]
+    assert refused.isError and "empty" in refused.content[0].text
 
 
 @pytest.mark.slow
