@@ -71,10 +71,13 @@ print(json.dumps({"answers": out, "engine": assistant.embedder.engine, "heavy": 
 
 @pytest.mark.slow  # builds an index, in a new process
 def test_the_assistant_answers_end_to_end_with_the_fake_and_no_torch(tiny_corpus, tmp_path):
+    # The shipped thresholds are fitted on the real model's scores, not the fake's: an off-topic
+    # question that shares words with the corpus ("la", "du") may pass them with the fake, so the
+    # off-topic question here shares none.
     tram, budget, offtopic = (
         "Quand ouvrira la ligne de tramway ?",
         "Quel est le budget du plan vélo ?",
-        "Qui a gagné la coupe du monde ?",
+        "Quel temps fera-t-il demain ?",
     )
     done = subprocess.run(
         [
