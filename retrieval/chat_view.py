@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from .check import Change, CheckResult, Claim, Source
-from .check_render import MAX_TOLD, cut_marks, marked
+from .check_render import MAX_TOLD, cut_marks, join_marks, marked
 from .config import RELATED
 from .records import Answer, Citation, Passage
 from .render import (
@@ -450,26 +450,19 @@ def _flat(text: str) -> str:
 
 def _diff_html(claim: Claim, words: dict) -> str:
     """The dossier's quote with the claim's changes: <del> the dossier's words changed or dropped,
-    <ins> the claim's words, spaced as ``check_render.marked`` spaces its marks."""
-    out: list[str] = []
+    <ins> the claim's words, spaced by ``check_render.join_marks`` like the CLI's marks."""
     # What each mark is, for screen readers (chat.css reads it out of sight, and innerText stays the quote's).
     dossier = f' data-label="{esc(words["dossier_words"] + words["colon"])}"'
     claim_words = f' data-label="{esc(words["claim_words"] + words["colon"])}"'
-    for op, text in claim.diff:
-        if op == "equal":
-            out.append(esc(_flat(text)))
-        elif op == "delete":
-            body = text.rstrip()
-            out.append(f"<del{dossier}>{esc(_flat(body))}</del>" + text[len(body) :].replace("\n", " "))
-        else:
-            trail = ""
-            if out and out[-1].endswith(" ") and out[-1].rstrip().endswith("</del>"):
-                out[-1], trail = out[-1].rstrip(), " "
-            elif out and not out[-1].endswith(" "):
-                out.append(" ")
-            out.append(f"<ins{claim_words}>{esc(_flat(text))}</ins>" + (trail or " "))
+    text = join_marks(
+        claim.diff,
+        lambda t: esc(_flat(t)),
+        lambda t: f"<del{dossier}>{esc(_flat(t))}</del>",
+        lambda t: f"<ins{claim_words}>{esc(_flat(t))}</ins>",
+        lambda tail: tail.replace("\n", " "),
+    )
     quote = claim.source.quote if claim.source else ""
-    return cut_marks("".join(out).strip(), quote)
+    return cut_marks(text.strip(), quote)
 
 
 def _struck(claim: Claim) -> tuple[tuple[int, int], ...]:

@@ -7,6 +7,8 @@ the dossier's quote; quotes keep their words, line breaks shown as " / ".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .check import Change, CheckResult, Claim, Source
 from .render import display_quote, quote_json, short_id, shorten
 
@@ -69,23 +71,39 @@ def said(change: Change) -> str:
     return f"the dossier says {change.dossier}, not {change.input}"
 
 
-def marked(claim: Claim) -> str:
-    """The quote with [-dossier-]{+claim+} marks, on one line, with … where the quote is cut."""
+def join_marks(
+    diff: tuple[tuple[str, str], ...],
+    plain: Callable[[str], str],
+    struck: Callable[[str], str],
+    added: Callable[[str], str],
+    space: Callable[[str], str] = str,
+) -> str:
+    """The diff with one mark per change, for every surface (CLI marks, chat HTML): a struck run keeps
+    its trailing space outside the mark, and an added run right after it moves that space behind
+    itself, so "[-a-]{+b+} c" reads as one replaced word."""
     out: list[str] = []
-    for op, text in claim.diff:
+    after_struck = False
+    for op, text in diff:
         if op == "equal":
-            out.append(text)
+            out.append(plain(text))
         elif op == "delete":
             body = text.rstrip()
-            out.append(f"[-{body}-]" + text[len(body) :])
+            out.append(struck(body) + space(text[len(body) :]))
         else:
             trail = ""
-            if out and out[-1].endswith(" ") and out[-1].rstrip().endswith("-]"):
+            if after_struck and out[-1].endswith(" "):
                 out[-1], trail = out[-1].rstrip(), " "
             elif out and not out[-1].endswith(" "):
                 out.append(" ")
-            out.append(f"{{+{text}+}}" + (trail or " "))
-    return cut_marks(display_quote("".join(out)).strip(), claim.source.quote if claim.source else "")
+            out.append(added(text) + (trail or " "))
+        after_struck = op == "delete"
+    return "".join(out)
+
+
+def marked(claim: Claim) -> str:
+    """The quote with [-dossier-]{+claim+} marks, on one line, with … where the quote is cut."""
+    text = join_marks(claim.diff, str, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}")
+    return cut_marks(display_quote(text).strip(), claim.source.quote if claim.source else "")
 
 
 def cut_marks(shown: str, quote: str) -> str:
