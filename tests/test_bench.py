@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 
 from retrieval import bench
-from retrieval import index as idx
 from retrieval.pipeline import Assistant
+from retrieval.store import faiss_dense
 
 
 @pytest.mark.slow
 def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeypatch):
-    monkeypatch.setattr(idx, "FLAT_MAX", 200)
-    big = bench.synthetic_index(assistant.index, copies=3)
+    monkeypatch.setattr(faiss_dense, "FLAT_MAX", 200)
+    big = bench.synthetic_index(assistant.store, copies=3)
     n = len(assistant.index.passages)
-    assert len(big.passages) == 3 * n and big.faiss_type == "IndexHNSWFlat"
-    assert all(p.document.startswith("synthetic-copy-") for p in big.passages)
+    contents = big.contents()
+    assert len(contents.passages) == 3 * n and big.dense_index.kind == "IndexHNSWFlat"
+    assert all(p.document.startswith("synthetic-copy-") for p in contents.passages)
     assert all(
         d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)"))
-        for d in big.documents
+        for d in contents.documents
     )
     answer = Assistant(big, assistant.embedder, assistant.weights, assistant.settings).ask(
         "Combien reçoivent les IA clusters ?"
