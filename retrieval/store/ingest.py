@@ -6,6 +6,7 @@ from per-document parts (``assemble``); which files changed since a store was wr
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,11 +169,11 @@ def plan_add(corpus_dir: Path, paths: Sequence[Path]) -> Plan:
     """``paths``, each a file of the corpus folder, read and cleaned; DocumentError (nothing read)
     for a path outside the folder or not one of its documents, or a file without text."""
     corpus_dir = Path(corpus_dir)
-    root = corpus_dir.resolve()
+    root = Path(os.path.abspath(corpus_dir))
     listed = {p.relative_to(corpus_dir).as_posix() for p in corpus_listing(corpus_dir)[0]}
     names = []
     for path in paths:
-        resolved = Path(path).absolute()
+        resolved = Path(os.path.abspath(path))  # ".." taken out, links kept: listed files only
         name = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else None
         if name is None or name not in listed:
             where = "is not a document of" if name is not None else "is outside"
