@@ -179,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int, default=3, help="runs per measure; medians are reported (default 3)"
     )
     p.add_argument(
-        "--scale", default="10,100", help="synthetic corpus sizes, comma-separated (default 10,100)"
+        "--scale",
+        help="synthetic corpus sizes, comma-separated (default 10,100; with --store 1,100,1000)",
     )
     p.add_argument("--json", action="store_true")
     return parser
@@ -544,14 +545,27 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """The engines' figures; with --store URL, both stores side by side at scale instead."""
     from . import bench
 
+    scale = args.scale or ("1,100,1000" if args.store else "10,100")
     try:
-        factors = tuple(int(x) for x in args.scale.split(",") if x.strip())
+        factors = tuple(int(x) for x in scale.split(",") if x.strip())
     except ValueError:
-        raise QuestionError(f"--scale takes sizes like 10,100, not {args.scale!r}") from None
-    if args.repeats < 1 or any(f < 1 for f in factors):
+        raise QuestionError(f"--scale takes sizes like 10,100, not {scale!r}") from None
+    if args.repeats < 1 or not factors or any(f < 1 for f in factors):
         raise QuestionError("--repeats and --scale sizes must be positive")
+    if args.store:
+        from . import store_bench
+        from .embedder import open_embedder
+        from .questions import load_questions
+
+        settings = settings_from_args(args)
+        questions = [i.question for i in load_questions(Path(args.questions))]
+        # The dossier is embedded and indexed in memory; the database only holds the synthetic copies.
+        result = store_bench.run(settings, open_embedder(settings), questions, args.store, factors)
+        print(json.dumps(result, indent=2) if args.json else store_bench.text(result))
+        return 0
     result = bench.run(_assistant(args), Path(args.questions), repeats=args.repeats, factors=factors)
     print(bench.as_json(result) if args.json else bench.text(result))
     return 0

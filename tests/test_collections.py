@@ -166,3 +166,42 @@ def test_the_ask_api_takes_a_documents_list(two):
     finally:
         log = stop_app(server)
     assert "Traceback" not in log
+
+
+def new_conversation(pg) -> None:
+    pg.click("#new-conversation")
+    pg.wait_for_function("document.querySelectorAll('#chatbot .message').length === 0", timeout=30_000)
+
+
+def set_of(text: str) -> set[str]:
+    """The Zéphyr note's marks found in ``text``."""
+    return {mark for mark in ("30 M€", "éoliennes", "Brest") if mark in text}
+
+
+@pytest.mark.slow
+def test_the_chat_filter_restricts_the_conversation_to_the_chosen_documents(two, browser):
+    from .conftest import ask_in_page, open_page
+
+    server = start_app(two.settings)
+    try:
+        pg = open_page(browser, server.url)
+        pg.wait_for_selector("#documents", state="visible", timeout=60_000)
+        question = "Combien reçoit le volet 3 du projet Zéphyr ?"
+        ask_in_page(pg, question)
+        assert "30 M€" in pg.inner_text("#chatbot")  # all documents: Zéphyr's note answers
+        new_conversation(pg)
+        pg.locator("#documents input").click()
+        pg.keyboard.type(DOSSIER[:20])
+        pg.keyboard.press("Enter")
+        pg.keyboard.press("Escape")
+        ask_in_page(pg, question)
+        assert not {"30 M€", "éoliennes", "Brest"} & set_of(pg.inner_text("#chatbot"))
+        ask_in_page(pg, "Et les pales assemblées à Brest ?")  # the filter holds for the whole conversation
+        assert not {"30 M€", "éoliennes", "Brest"} & set_of(pg.inner_text("#chatbot").split("Brest ?", 1)[1])
+        new_conversation(pg)  # clears the filter too
+        ask_in_page(pg, question)
+        assert "30 M€" in pg.inner_text("#chatbot")
+        pg.context.close()
+    finally:
+        log = stop_app(server)
+    assert "Traceback" not in log

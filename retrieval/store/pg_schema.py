@@ -33,27 +33,33 @@ def create_statements(dim: int) -> list[str]:
             word_vectors bytea NOT NULL,
             added_at timestamptz NOT NULL DEFAULT now()
         )""",
+        # Keys and references all include the document: Citus can distribute the three tables
+        # by document, colocated (README, "Scaling out").
         f"""CREATE TABLE IF NOT EXISTS passages (
-            id bigserial PRIMARY KEY,
+            id bigserial,
             document text NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
-            passage_id text NOT NULL UNIQUE,
+            passage_id text NOT NULL,
             record jsonb NOT NULL,
             body text NOT NULL,
             embedding vector({int(dim)}) NOT NULL,
             fts tsvector GENERATED ALWAYS AS (to_tsvector('french', body)) STORED,
-            length integer NOT NULL
+            length integer NOT NULL,
+            PRIMARY KEY (document, id),
+            UNIQUE (document, passage_id)
         )""",
-        "CREATE INDEX IF NOT EXISTS passages_document ON passages (document)",
+        "CREATE INDEX IF NOT EXISTS passages_id ON passages (id)",
         f"""CREATE INDEX IF NOT EXISTS passages_embedding ON passages
             USING hnsw (embedding vector_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})""",
         "CREATE INDEX IF NOT EXISTS passages_fts ON passages USING gin (fts)",
         """CREATE TABLE IF NOT EXISTS postings (
+            document text NOT NULL,
             term text NOT NULL,
-            passage bigint NOT NULL REFERENCES passages (id) ON DELETE CASCADE,
+            passage bigint NOT NULL,
             tf integer NOT NULL,
-            PRIMARY KEY (term, passage)
+            PRIMARY KEY (document, passage, term),
+            FOREIGN KEY (document, passage) REFERENCES passages (document, id) ON DELETE CASCADE
         )""",
-        "CREATE INDEX IF NOT EXISTS postings_passage ON postings (passage)",
+        "CREATE INDEX IF NOT EXISTS postings_term ON postings (term)",
         """CREATE TABLE IF NOT EXISTS corpus_stats (
             id integer PRIMARY KEY CHECK (id = 1),
             passages bigint NOT NULL,
@@ -74,7 +80,8 @@ df AS (SELECT q.term, q.qtf, count(*)::float8 AS df FROM q JOIN postings USING (
 SELECT p.passage,
        sum(df.qtf * ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
            * p.tf / ({BM25_K1} * ((1 - {BM25_B}) + {BM25_B} * ps.length / stats.avgdl) + p.tf)) AS score
-FROM df JOIN postings p USING (term) JOIN passages ps ON ps.id = p.passage CROSS JOIN stats
+FROM df JOIN postings p USING (term)
+JOIN passages ps ON ps.document = p.document AND ps.id = p.passage CROSS JOIN stats
 WHERE %(documents)s::text[] IS NULL OR ps.document = ANY(%(documents)s::text[])
 GROUP BY p.passage
 ORDER BY score DESC, p.passage

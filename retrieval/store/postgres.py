@@ -166,15 +166,17 @@ class PostgresStore:
                 old = held.get(name)
                 part = old if old is not None and old.checksum == checksum else self._load_document(name)
                 parts.append(part)
-            for pid, passage_id in self.conn.execute("SELECT id, passage_id FROM passages"):
-                ids[passage_id] = pid
+            for pid, document, passage_id in self.conn.execute(
+                "SELECT id, document, passage_id FROM passages"
+            ):
+                ids[(document, passage_id)] = pid
         if not parts:
             raise IndexMissing(
                 f"{safe_url(self.url)} holds no documents yet: `retrieval build --store URL` ingests the corpus"
             )
         contents = assemble(parts)
         self._parts = parts
-        self._ids = {ids[p.passage_id]: row for row, p in enumerate(contents.passages)}
+        self._ids = {ids[(p.document, p.passage_id)]: row for row, p in enumerate(contents.passages)}
         self._contents, self._generation = contents, generation
 
     def _load_document(self, name: str) -> Ingested:
@@ -259,22 +261,30 @@ class PostgresStore:
         for part in documents:
             with self._lock, self.conn.transaction():
                 self._lock_writes()
-                self._delete(part.document.name)
-                self._insert(part)
-                self._bump()
+                gone, gone_terms = self._delete(part.document.name)
+                added, added_terms = self._insert(part)
+                self._bump(added - gone, added_terms - gone_terms)
         for name in removed:
             with self._lock, self.conn.transaction():
                 self._lock_writes()
-                self._delete(name)
-                self._bump()
+                gone, gone_terms = self._delete(name)
+                self._bump(-gone, -gone_terms)
 
     def _lock_writes(self) -> None:
         self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
-    def _delete(self, name: str) -> None:
+    def _delete(self, name: str) -> tuple[int, int]:
+        """Drop a document (its passages and postings go with it); how many passages and terms."""
+        gone, terms = self.conn.execute(
+            "WITH d AS (DELETE FROM passages WHERE document = %s RETURNING length) "
+            "SELECT count(*), coalesce(sum(length), 0) FROM d",
+            (name,),
+        ).fetchone()
         self.conn.execute("DELETE FROM documents WHERE name = %s", (name,))
+        return int(gone), int(terms)
 
-    def _insert(self, part: Ingested) -> None:
+    def _insert(self, part: Ingested) -> tuple[int, int]:
+        """Write a document, its passages and postings; how many passages and terms."""
         doc = part.document
         self.conn.execute(
             "INSERT INTO documents (name, checksum, record, sentence_starts, sentence_vectors, words, word_vectors) "
@@ -313,27 +323,29 @@ class PostgresStore:
                         len(t),
                     )
                 )
-        with self.conn.cursor().copy("COPY postings (term, passage, tf) FROM STDIN") as copy:
+        with self.conn.cursor().copy("COPY postings (document, term, passage, tf) FROM STDIN") as copy:
             for pid, t in zip(ids, terms):
                 counts: dict[str, int] = {}
                 for term in t:
                     counts[term] = counts.get(term, 0) + 1
                 for term, tf in counts.items():
-                    copy.write_row((term, pid, tf))
+                    copy.write_row((doc.name, term, pid, tf))
+        return n, sum(len(t) for t in terms)
 
-    def _bump(self) -> None:
+    def _bump(self, passages: int, terms: int) -> None:
+        """The statistics BM25 reads, and the generation readers compare, in the writer's transaction."""
         self.conn.execute(
-            "UPDATE corpus_stats SET passages = (SELECT count(*) FROM passages), "
-            "terms = (SELECT coalesce(sum(length), 0) FROM passages), generation = generation + 1"
+            "UPDATE corpus_stats SET passages = passages + %s, terms = terms + %s, generation = generation + 1",
+            (passages, terms),
         )
 
-    def _record_model(self, embedder: Embedder, params: SplitParams) -> None:
+    def record_model(self, embedder: Embedder, params: SplitParams) -> None:
         with self._lock, self.conn.transaction():
             self._set_meta("model", {"name": embedder.name, "dim": embedder.dim, "probe": embedder.probe()})
             self._set_meta("splitting", params.as_dict())
         self.stale = None
 
-    def _held(self) -> dict[str, str]:
+    def held(self) -> dict[str, str]:
         with self._lock:
             return dict(self.conn.execute("SELECT name, checksum FROM documents").fetchall())
 
@@ -347,17 +359,17 @@ class PostgresStore:
     ) -> None:
         """Bring the database in step with ``corpus_dir``: embed only new or changed documents (by
         checksum), drop those gone; everything when the model or splitting changed."""
-        held = self._held()
+        held = self.held()
         if self.stale or (held and self._meta("splitting") != params.as_dict()):
             log(f"re-embedding every document: {self.stale or 'the splitting parameters changed'}")
             held = {}
-            self.put([], list(self._held()))
+            self.put([], list(self.held()))
         plan = plan_sync(corpus_dir, held)
         for warning in plan.warnings:
             log(warning)
         if plan.documents:
             log(f"embedding {len(plan.documents)} new or changed document(s)")
-        self._record_model(embedder, params)
+        self.record_model(embedder, params)
         self.put(embed(plan.documents, plan.checksums, embedder, params, progress=progress), plan.removed)
 
     def add(self, corpus_dir: Path, paths: Sequence[Path], embedder: Embedder) -> list[str]:
@@ -365,13 +377,13 @@ class PostgresStore:
         if self.stale:
             self.contents()  # raises: this database holds another model's vectors
         plan = plan_add(corpus_dir, paths)
-        self._record_model(embedder, SplitParams())
+        self.record_model(embedder, SplitParams())
         self.put(embed(plan.documents, plan.checksums, embedder))
         return [d.name for d in plan.documents]
 
     def remove(self, names: Sequence[str]) -> None:
         """Drop ``names``; DocumentError (nothing changed) if one isn't in the database."""
-        held = self._held()
+        held = self.held()
         unknown = [n for n in names if n not in held]
         if unknown:
             raise DocumentError(
