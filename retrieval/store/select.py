@@ -58,6 +58,7 @@ def open_store(
     store = PostgresStore.connect(url, embedder)
     if rebuild:
         store.sync(settings.corpus_dir, embedder, progress=progress, log=log)
+    store.contents()  # an empty database or another model's vectors: said now, in one line
     return store
 
 
