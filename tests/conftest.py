@@ -6,7 +6,7 @@ marked `slow` (checked at collection, below). Which test file covers which modul
 
     answer            test_answer.py (fast, hand-built passages), test_answers.py (real model)
     asked             test_asked.py
-    bench             test_bench.py
+    bench             test_bench.py (store_bench too)
     chat_view         test_chat_view.py
     check             test_check.py
     check_eval        test_check.py (the check set's figures)
