@@ -18,10 +18,12 @@ extrapolated from the dossier's measured throughput.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -192,6 +194,7 @@ def run(
                     "embedding_s_extrapolated": embed_s * factor,
                 }
             )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # a long run's figures so far
             del store
     return {"questions": len(queries), "noise": NOISE, "replaced": REPLACED, "rows": rows}
 
