@@ -8,8 +8,9 @@ The port answers at once: while the model loads and the index is built, the page
 says so and the chat starts answering as soon as they are ready.
 
 Environment: RETRIEVAL_HOST, RETRIEVAL_PORT, RETRIEVAL_CONCURRENCY, RETRIEVAL_QUEUE_SIZE,
-and the RETRIEVAL_* settings of the CLI (the same flags: --corpus, --index, --model,
---cache, --threshold, --quiet).
+and the RETRIEVAL_* settings of the CLI (the same flags: --corpus, --index, --store, --model,
+--cache, --threshold, --quiet). With --store postgresql://…, many app processes serve from
+one database while `retrieval add` / `remove` / `build --store` change it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from retrieval.config import Settings
 from retrieval.corpus import CorpusError, load_corpus, read_settings
 from retrieval.embedder import ModelError, prepare_environment
 from retrieval.http_limits import MAX_REQUEST_BYTES, RequestLimits
-from retrieval.index import IndexProblem
+from retrieval.store.base import Contents, DocumentError, IndexProblem
 
 HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
@@ -143,8 +144,7 @@ class Chat:
     def __init__(self, load) -> None:
         self._load = load
         self.assistant = None
-        self.documents: dict[str, str] = {}
-        self.passages: dict = {}  # passage id -> Passage, to show a check's sources in context
+        self._views: tuple[Contents | None, dict[str, str], dict] = (None, {}, {})
         self.ready = threading.Event()
         self.failed = threading.Event()
         self.error: str | None = None
@@ -159,13 +159,37 @@ class Chat:
             self.error = str(exc)
             self.failed.set()
             return
-        self.documents = {d.name: d.text for d in assistant.index.documents}
-        self.passages = {p.passage_id: p for p in assistant.index.passages}
         self.assistant = assistant
         self.ready.set()
 
-    def answer(self, question: str, previous: str | None = None):
-        return self.assistant.ask(question, previous=previous)
+    def _view(self) -> tuple[dict[str, str], dict]:
+        """Document texts and passages by id of the store's current state (a PostgreSQL store
+        another process adds to changes under the chat), rebuilt when that state changes."""
+        contents = self.assistant.index
+        if self._views[0] is not contents:
+            self._views = (
+                contents,
+                {d.name: d.text for d in contents.documents},
+                {p.passage_id: p for p in contents.passages},
+            )
+        return self._views[1], self._views[2]
+
+    @property
+    def documents(self) -> dict[str, str]:
+        return self._view()[0] if self.assistant else {}
+
+    @property
+    def passages(self) -> dict:
+        """Passage id -> Passage, to show a check's sources in context."""
+        return self._view()[1] if self.assistant else {}
+
+    def names(self) -> list[str]:
+        """The documents one can restrict a conversation to."""
+        return sorted(self.documents)
+
+    def answer(self, question: str, previous: str | None = None, documents: list[str] | None = None):
+        """The answer from ``documents`` only when given (DocumentError naming an unknown one)."""
+        return self.assistant.ask(question, previous=previous, documents=documents or None)
 
     def check(self, text):
         """A CheckResult for ``text``; CheckError (a QuestionError) if there is nothing to check."""
@@ -188,7 +212,7 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             message, print_exception=False
         )  # a refused question is one line in the log, not a traceback
 
-    def respond(question: str, turns: list[Turn], previous: str | None, mode: str = "ask"):
+    def respond(question: str, turns: list[Turn], previous: str | None, mode: str = "ask", documents=None):
         turns = list(turns or [])
         if not chat.ready.is_set():
             return question, turns, previous, conversation_html(turns, PAGE["busy"]), gr.skip()
@@ -204,16 +228,18 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             turns.append(make_check_turn(result, len(turns), chat.documents, chat.passages))
             return "", turns, previous, conversation_html(turns), panel_html(turns)
         try:
-            answer = chat.answer(question, previous)
+            answer = chat.answer(question, previous, documents)
         except QuestionError:
             return question, turns, previous, conversation_html(turns, PAGE["no_words"]), gr.skip()
+        except DocumentError as exc:  # a document removed from the store since the page listed it
+            return question, turns, previous, conversation_html(turns, str(exc)), gr.skip()
         turns.append(make_turn(answer, len(turns), chat.documents))
         return "", turns, answer.asked, conversation_html(turns), panel_html(turns)
 
     def new_conversation():
-        return "", [], None, conversation_html([]), panel_html([])
+        return "", [], None, conversation_html([]), panel_html([]), gr.update(value=[])
 
-    def ask(question: str, history: list | None = None) -> dict:
+    def ask(question: str, history: list | None = None, documents: list[str] | None = None) -> dict:
         """Answer a question about the dossier by quoting it word for word, with numbered citations.
 
         The result is the JSON object that `python -m retrieval ask --json` prints. Its "answer" holds verbatim quotes of the dossier, each followed by a marker such as [1], or a plain statement that the dossier does not answer. Its "confidence" is high when the quotes answer the question, low when they are only the closest the dossier comes, and none when it does not answer. Its "citations" give for each marker the passage id, the document, the page, the section and the exact quote. Its "passages" list the ranked passages with their text.
@@ -221,6 +247,7 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         Args:
             question: The question, in French or in English, as plain text of up to 1,000 characters.
             history: Optional earlier turns of the conversation, oldest first. Each turn is either a string or a message with a role and a content. The last user question gives its context to an elliptic follow-up such as "Et pour Toulouse ?".
+            documents: Optional names of the documents to answer from (all when empty or absent); every citation then comes from one of them.
         """
         if not chat.ready.is_set():
             raise refused("the index is being built: retry in a few seconds")
@@ -228,9 +255,13 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
             previous = last_user_question(history)
         except HistoryError as exc:
             raise refused(str(exc)) from None
+        if documents is not None and not (
+            isinstance(documents, list) and all(isinstance(d, str) for d in documents)
+        ):
+            raise refused("documents must be a list of document names")
         try:
-            answer = chat.answer(question if isinstance(question, str) else "", previous)
-        except QuestionError as exc:
+            answer = chat.answer(question if isinstance(question, str) else "", previous, documents)
+        except (QuestionError, DocumentError) as exc:
             raise refused(str(exc)) from None
         return to_json(answer)
 
@@ -254,10 +285,16 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
         return gr.update(placeholder=PLACEHOLDERS.get(mode, PLACEHOLDERS["ask"]))
 
     def poll():
-        """Each page asks on load, then every STATUS_POLL_S while the index is built: the notice shows only then."""
+        """Each page asks on load, then every STATUS_POLL_S while the index is built: the notice shows
+        only then; once ready, the document filter lists the store's documents."""
         if chat.ready.is_set():
-            return gr.update(visible=False), gr.Timer(active=False)
-        return gr.update(visible=True), gr.Timer(active=True)
+            names = chat.names()
+            return (
+                gr.update(visible=False),
+                gr.Timer(active=False),
+                gr.update(choices=names, visible=len(names) > 1),
+            )
+        return gr.update(visible=True), gr.Timer(active=True), gr.skip()
 
     chat_js = (WEB / "chat.js").read_text(encoding="utf-8")
     chat_js = chat_js.replace("__COPY__", json.dumps(PAGE["copy"])).replace(
@@ -296,6 +333,14 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
                     elem_id="question",
                     submit_btn="Envoyer",
                 )
+                documents = gr.Dropdown(
+                    [],
+                    value=[],
+                    multiselect=True,
+                    label="Documents (tous si vide) / Documents (all when empty)",
+                    elem_id="documents",
+                    visible=False,
+                )
                 with gr.Row():
                     reset = gr.Button("Nouvelle conversation", size="sm", elem_id="new-conversation")
                     download = gr.Button("Télécharger la conversation", size="sm", elem_id="download")
@@ -304,18 +349,21 @@ def build_ui(chat: Chat, examples: list[str], title: str = DEFAULT_TITLE):
                 panel = gr.HTML(panel_html([]), elem_id="sources")
         box.submit(
             respond,
-            [box, turns, previous, mode],
+            [box, turns, previous, mode, documents],
             [box, turns, previous, conversation, panel],
             api_visibility="private",
         )
         mode.change(placeholder, mode, box, queue=False, api_visibility="private")
         reset.click(
-            new_conversation, None, [box, turns, previous, conversation, panel], api_visibility="private"
+            new_conversation,
+            None,
+            [box, turns, previous, conversation, panel, documents],
+            api_visibility="private",
         )
         download.click(None, None, None, js="() => window.dossierDownload()", api_visibility="private")
         timer = gr.Timer(STATUS_POLL_S, active=False)
-        timer.tick(poll, None, [status, timer], queue=False, api_visibility="private")
-        demo.load(poll, None, [status, timer], queue=False, api_visibility="private")
+        timer.tick(poll, None, [status, timer, documents], queue=False, api_visibility="private")
+        demo.load(poll, None, [status, timer, documents], queue=False, api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(check_quote, api_name="check")  # the MCP tool takes the function's name, check_quote
     return demo

@@ -23,10 +23,10 @@ import numpy as np
 
 from . import scoring
 from .asked import amount_shape, asked, carries, value
-from .index import Index
 from .lexical import analyze
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
+from .store.base import Contents
 from .text import language
 
 NO_ANSWER = {
@@ -169,7 +169,7 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
-def candidates(query: Query, hits: list[Hit], index: Index, params: AnswerParams) -> list[Candidate]:
+def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerParams) -> list[Candidate]:
     """Every sentence of the top passages with its features (see ``scoring.FEATURES``), unscored.
 
     A sentence shared by two passages counts once, in the better-ranked one.
@@ -237,7 +237,7 @@ def rank(found: list[Candidate], weights: scoring.Weights) -> list[Candidate]:
     return scored
 
 
-def missing(query: Query, best: Candidate, index: Index) -> float:
+def missing(query: Query, best: Candidate, index: Contents) -> float:
     """Share of the question's term weight (unknown terms weighing as the rarest) that the best
     sentence, the lines it leans on and its section title don't hold: "population" in
     "Quelle est la population de Villers-Cotterêts ?" when the sentence only names the town."""
@@ -258,7 +258,7 @@ def named_terms(question: str) -> set[str]:
 
 
 def select(
-    ranked: list[Candidate], params: AnswerParams, index: Index, many: bool = False
+    ranked: list[Candidate], params: AnswerParams, index: Contents, many: bool = False
 ) -> tuple[list[tuple[Passage, int]], tuple[Passage, int] | None]:
     """(passage, position) of every sentence to quote: the best, a close runner-up, their context;
     and the best sentence itself.
@@ -323,7 +323,7 @@ class Judged:
 
 
 def extreme_first(
-    ranked: list[Candidate], extreme: str | None, index: Index, params: AnswerParams
+    ranked: list[Candidate], extreme: str | None, index: Contents, params: AnswerParams
 ) -> list[Candidate]:
     """For "le plus / the largest", the row with the extreme amount comes first.
 
@@ -374,7 +374,7 @@ def _unit_kind(sentence: Sentence, units: list[Unit]) -> str | None:
 
 
 def judge(
-    query: Query, hits: list[Hit], index: Index, weights: scoring.Weights, params: AnswerParams
+    query: Query, hits: list[Hit], index: Contents, weights: scoring.Weights, params: AnswerParams
 ) -> Judged:
     question = query.question or query.text
     by_score = rank(candidates(query, hits, index, params), weights)
@@ -409,7 +409,7 @@ def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
 def compose(
     query: Query,
     hits: list[Hit],
-    index: Index,
+    index: Contents,
     weights: scoring.Weights,
     params: AnswerParams = AnswerParams(),
 ) -> Answer:
@@ -453,7 +453,7 @@ def compose(
 
 
 def _cite(
-    chosen: list[tuple[Passage, int]], best: tuple[Passage, int] | None, index: Index
+    chosen: list[tuple[Passage, int]], best: tuple[Passage, int] | None, index: Contents
 ) -> list[Citation]:
     """Number passages by first use; the best sentence (with the lines it leans on) first, then
     the other quotes by passage and position; merge neighbours.

@@ -34,11 +34,14 @@ import numpy as np
 from .check_eval import load_checks
 from .embedder import open_embedder
 from .evaluate import percentile
-from .index import Index, _dense_index, build, save
-from .lexical import Lexical
+from .lexical import Lexicon, passage_terms
 from .pipeline import Assistant
 from .questions import load_questions
 from .records import Document, Passage
+from .store.base import Contents
+from .store.bm25 import BM25
+from .store.faiss_dense import Dense
+from .store.files import FileStore, build
 
 TARGETS = {
     "warm_p50_ms": 30,
@@ -73,10 +76,10 @@ def time_build(assistant: Assistant, repeats: int) -> dict:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
-            index = build(assistant.settings.corpus_dir, assistant.embedder)
-            save(index, Path(folder))
+            store = build(assistant.settings.corpus_dir, assistant.embedder)
+            store.save(Path(folder))
             times.append(time.perf_counter() - start)
-    texts = index.manifest["counts"]["passages"] + 2 * index.manifest["counts"]["sentences"]
+    texts = store.manifest["counts"]["passages"] + 2 * store.manifest["counts"]["sentences"]
     return {
         "build_s": _median(times),
         "build_runs_s": times,
@@ -189,11 +192,12 @@ def time_warm(
     return out
 
 
-def synthetic_index(base: Index, copies: int, seed: int = 0) -> Index:
-    """``copies`` perturbed copies of every document of ``base``, marked as synthetic."""
+def synthetic_index(store: FileStore, copies: int, seed: int = 0) -> FileStore:
+    """``copies`` perturbed copies of every document of ``store``, marked as synthetic."""
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
-    dense = np.stack([base.dense.reconstruct(i) for i in range(base.dense.ntotal)])
+    base = store.contents()
+    dense = store.dense_index.vectors()
     documents: list[Document] = []
     passages: list[Passage] = []
     rows: dict[tuple[str, int], int] = {}
@@ -218,17 +222,17 @@ def synthetic_index(base: Index, copies: int, seed: int = 0) -> Index:
         ]
         texts.append(" ".join(words))
     start = time.perf_counter()
-    dense_index = _dense_index(np.stack(vectors))
-    lexical = Lexical.build(texts)
+    dense_index = Dense.build(np.stack(vectors))
+    tokens = [passage_terms(t) for t in texts]
+    bm25 = BM25.build(tokens)
     seconds = time.perf_counter() - start
-    manifest = dict(
-        base.manifest, dense={"type": type(dense_index).__name__, "ntotal": int(dense_index.ntotal)}
-    )
-    manifest["counts"] = dict(base.manifest["counts"], passages=len(passages), documents=len(documents))
+    manifest = dict(store.manifest, dense={"type": dense_index.kind, "ntotal": dense_index.size})
+    manifest["counts"] = dict(store.manifest["counts"], passages=len(passages), documents=len(documents))
     manifest["index_build_s"] = seconds
-    return Index(
-        documents, passages, dense_index, base.sentence_vectors, rows, lexical, base.vocabulary, manifest
+    contents = Contents(
+        documents, passages, base.sentence_vectors, rows, Lexicon.build(tokens), base.vocabulary
     )
+    return FileStore(contents, dense_index, bm25, manifest)
 
 
 def scale_run(
@@ -238,7 +242,7 @@ def scale_run(
     for factor in factors:
         builds, p95s, p50s = [], [], []
         for r in range(repeats):
-            index = synthetic_index(assistant.index, factor, seed=r)
+            index = synthetic_index(assistant.store, factor, seed=r)
             builds.append(index.manifest["index_build_s"])
         big = Assistant(index, assistant.embedder, assistant.weights, assistant.settings)
         for _ in range(repeats):
@@ -252,7 +256,7 @@ def scale_run(
             {
                 "factor": factor,
                 "passages": counts["passages"],
-                "faiss": index.faiss_type,
+                "faiss": index.dense_index.kind,
                 "index_build_s": _median(builds),
                 "embedding_s_extrapolated": embed_texts / texts_per_s if texts_per_s else None,
                 "query_p50_ms": _median(p50s),
@@ -283,7 +287,7 @@ def run(
     if engine != REFERENCE:
         torch_settings = assistant.settings.with_(engine="torch")
         assistants[REFERENCE] = Assistant(
-            assistant.index, open_embedder(torch_settings), assistant.weights, torch_settings
+            assistant.store, open_embedder(torch_settings), assistant.weights, torch_settings
         )
         engines[REFERENCE] = "torch"
     result["engines"] = {

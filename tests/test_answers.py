@@ -18,6 +18,17 @@ from .conftest import ROOT
 REPORTED = ROOT / "eval" / "reported.json"
 
 
+# The answer tests run on both stores: the file store (FAISS + bm25s) and PostgreSQL + pgvector.
+@pytest.fixture(scope="module", params=["files", "postgresql"])
+def each_assistant(request):
+    return request.getfixturevalue("assistant" if request.param == "files" else "pg_assistant")
+
+
+@pytest.fixture(scope="module")
+def each_report(each_assistant, request):
+    return request.getfixturevalue("report" if each_assistant.store.kind == "files" else "pg_report")
+
+
 def test_the_question_set_is_big_varied_and_split(questions):
     assert len(questions) >= 400
     count = Counter(q.kind for q in questions)
@@ -34,10 +45,10 @@ def _split_report(report, split: str):
 
 
 @pytest.mark.slow
-def test_the_test_split_scores_at_least_what_the_readme_reports(report):
+def test_the_test_split_scores_at_least_what_the_readme_reports(each_report):
     """Answer quality is deterministic on a CPU: guard it like behaviour."""
     reported = json.loads(REPORTED.read_text())["test"]
-    test = _split_report(report, "test")
+    test = _split_report(each_report, "test")
     assert test.retrieval["hybrid"]["hit@1"] >= reported["hit@1"] - 1e-9
     assert test.answers["span"] >= reported["span"] - 1e-9
     assert test.answers["first_quote"] >= reported["first_quote"] - 1e-9
@@ -55,22 +66,24 @@ def test_the_readme_shows_the_reported_figures():
 
 
 @pytest.mark.slow
-def test_every_gold_evidence_is_in_some_passage(assistant, questions):
-    missing = [q.id for q in questions if q.answerable and not relevant_passages(q, assistant.index.passages)]
+def test_every_gold_evidence_is_in_some_passage(each_assistant, questions):
+    missing = [
+        q.id for q in questions if q.answerable and not relevant_passages(q, each_assistant.index.passages)
+    ]
     assert missing == []
 
 
 @pytest.mark.slow
-def test_hybrid_search_finds_the_evidence_in_the_top_five(report):
+def test_hybrid_search_finds_the_evidence_in_the_top_five(each_report):
     for retriever in ("hybrid", "dense", "bm25"):
-        assert report.retrieval[retriever]["questions"] >= 400
-    assert report.retrieval["hybrid"]["hit@5"] >= report.retrieval["dense"]["hit@5"]
-    assert report.retrieval["hybrid"]["hit@5"] >= 0.9
+        assert each_report.retrieval[retriever]["questions"] >= 400
+    assert each_report.retrieval["hybrid"]["hit@5"] >= each_report.retrieval["dense"]["hit@5"]
+    assert each_report.retrieval["hybrid"]["hit@5"] >= 0.9
 
 
 @pytest.mark.slow
-def test_hits_carry_each_retrievers_rank(assistant):
-    hits = assistant.search("Où sera établi le siège de l'ALT-EDIC ?", k=10)
+def test_hits_carry_each_retrievers_rank(each_assistant):
+    hits = each_assistant.search("Où sera établi le siège de l'ALT-EDIC ?", k=10)
     assert [h.rank for h in hits] == list(range(1, 11))
     assert all(h.dense_rank or h.lexical_rank for h in hits)
     assert hits[0].score >= hits[-1].score
@@ -78,10 +91,10 @@ def test_hits_carry_each_retrievers_rank(assistant):
 
 
 @pytest.mark.slow
-def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, report):
-    texts = {d.name: d.text for d in assistant.index.documents}
+def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(each_assistant, each_report):
+    texts = {d.name: d.text for d in each_assistant.index.documents}
     quotes = 0
-    for result in report.results:
+    for result in each_report.results:
         for c in result.answer.citations:
             assert c.quote in texts[c.passage.document]
             assert c.quote in c.passage.text
@@ -91,8 +104,8 @@ def test_every_quote_is_verbatim_in_the_dossier_and_in_its_passage(assistant, re
 
 
 @pytest.mark.slow
-def test_confidence_and_abstention_agree(report):
-    for r in report.results:
+def test_confidence_and_abstention_agree(each_report):
+    for r in each_report.results:
         answer = r.answer
         assert answer.confidence in ("high", "low", "none")
         assert answer.abstained == (answer.confidence == "none")
@@ -117,15 +130,15 @@ def test_confidence_and_abstention_agree(report):
         ("Which cluster gets the largest amount?", "75 M€"),
     ],
 )
-def test_these_questions_get_the_right_first_quote(assistant, question, span):
-    answer = assistant.ask(question)
+def test_these_questions_get_the_right_first_quote(each_assistant, question, span):
+    answer = each_assistant.ask(question)
     assert answer.confidence == "high"
     assert span in normalize_space(answer.citations[0].quote), answer.text
 
 
 @pytest.mark.slow
-def test_answers_quote_with_markers_and_numbered_sources(assistant):
-    answer = assistant.ask("Combien d'argent reçoivent les IA clusters ?")
+def test_answers_quote_with_markers_and_numbered_sources(each_assistant):
+    answer = each_assistant.ask("Combien d'argent reçoivent les IA clusters ?")
     assert not answer.abstained
     assert "360 M€" in answer.text
     first = answer.citations[0]
@@ -135,51 +148,55 @@ def test_answers_quote_with_markers_and_numbered_sources(assistant):
 
 
 @pytest.mark.slow
-def test_an_english_question_gets_french_quotes(assistant):
-    answer = assistant.ask("How much does France 2030 invest in total?")
+def test_an_english_question_gets_french_quotes(each_assistant):
+    answer = each_assistant.ask("How much does France 2030 invest in total?")
     assert not answer.abstained and answer.language == "en"
     assert "54 Mds€" in answer.text
 
 
 @pytest.mark.slow
-def test_questions_the_dossier_cannot_answer_are_declined(assistant, report):
-    assert report.abstention["false_abstention_rate"] <= 0.05
-    answer = assistant.ask("Qui a gagné la Coupe du monde 2018 ?")
+def test_questions_the_dossier_cannot_answer_are_declined(each_assistant, each_report):
+    assert each_report.abstention["false_abstention_rate"] <= 0.05
+    answer = each_assistant.ask("Qui a gagné la Coupe du monde 2018 ?")
     assert answer.abstained and answer.citations == []
     assert answer.text == "Le dossier ne répond pas à cette question."
     assert len(answer.hits) == 10  # still offered as related reading
 
 
 @pytest.mark.slow
-def test_a_table_row_is_quoted_with_its_cells(assistant):
-    answer = assistant.ask("Que fait le projet Mission 90+ de Leakmited ?")
+def test_a_table_row_is_quoted_with_its_cells(each_assistant):
+    answer = each_assistant.ask("Que fait le projet Mission 90+ de Leakmited ?")
     quoted = normalize_space(" ".join(c.quote for c in answer.citations))
     assert "Mission 90+" in quoted and "détection de fuites" in quoted
 
 
 @pytest.mark.slow
-def test_a_follow_up_is_searched_with_the_previous_question(assistant):
+def test_a_follow_up_is_searched_with_the_previous_question(each_assistant):
     previous = "Qui coordonne le programme et équipement de recherche en IA ?"
-    alone = assistant.ask("Quand a-t-il été lancé ?")
-    followed = assistant.ask("Quand a-t-il été lancé ?", previous=previous)
+    alone = each_assistant.ask("Quand a-t-il été lancé ?")
+    followed = each_assistant.ask("Quand a-t-il été lancé ?", previous=previous)
     assert "25 mars 2024" in followed.text and followed.asked == f"{previous} Quand a-t-il été lancé ?"
     assert alone.confidence != "high" or "25 mars 2024" not in alone.text
-    toulouse = assistant.ask("Et pour Toulouse ?", previous="Combien reçoit le cluster MIAI de Grenoble ?")
+    toulouse = each_assistant.ask(
+        "Et pour Toulouse ?", previous="Combien reçoit le cluster MIAI de Grenoble ?"
+    )
     assert "20 M€" in toulouse.text and "Toulouse" in toulouse.citations[0].quote
     # a complete question is not dragged back to the previous topic
-    fresh = assistant.ask("Qui pilote France 2030 ?", previous="Combien reçoit le cluster MIAI de Grenoble ?")
+    fresh = each_assistant.ask(
+        "Qui pilote France 2030 ?", previous="Combien reçoit le cluster MIAI de Grenoble ?"
+    )
     assert fresh.asked == "Qui pilote France 2030 ?"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question", ["", "   ", "?!…", "\x00\x01"])
-def test_an_empty_question_is_refused(assistant, question):
+def test_an_empty_question_is_refused(each_assistant, question):
     with pytest.raises(QuestionError):
-        assistant.ask(question)
+        each_assistant.ask(question)
 
 
 @pytest.mark.slow
-def test_an_overlong_question_is_cut_with_a_notice(assistant):
-    answer = assistant.ask("Combien reçoivent les IA clusters ? " * 500)
+def test_an_overlong_question_is_cut_with_a_notice(each_assistant):
+    answer = each_assistant.ask("Combien reçoivent les IA clusters ? " * 500)
     assert answer.notice and "cut" in answer.notice
     assert len(answer.question) <= 1000

@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 
 from retrieval import bench
-from retrieval import index as idx
 from retrieval.pipeline import Assistant
+from retrieval.store import faiss_dense
 
 
 @pytest.mark.slow
 def test_synthetic_copies_are_marked_perturbed_and_searchable(assistant, monkeypatch):
-    monkeypatch.setattr(idx, "FLAT_MAX", 200)
-    big = bench.synthetic_index(assistant.index, copies=3)
+    monkeypatch.setattr(faiss_dense, "FLAT_MAX", 200)
+    big = bench.synthetic_index(assistant.store, copies=3)
     n = len(assistant.index.passages)
-    assert len(big.passages) == 3 * n and big.faiss_type == "IndexHNSWFlat"
-    assert all(p.document.startswith("synthetic-copy-") for p in big.passages)
+    contents = big.contents()
+    assert len(contents.passages) == 3 * n and big.dense_index.kind == "IndexHNSWFlat"
+    assert all(p.document.startswith("synthetic-copy-") for p in contents.passages)
     assert all(
         d.title.endswith(("(synthetic copy 0)", "(synthetic copy 1)", "(synthetic copy 2)"))
-        for d in big.documents
+        for d in contents.documents
     )
     answer = Assistant(big, assistant.embedder, assistant.weights, assistant.settings).ask(
         "Combien reçoivent les IA clusters ?"
@@ -73,3 +74,26 @@ def test_bench_text_shows_every_figure_against_its_target_for_both_engines():
     assert "p95 95.0 ms [<= 80: OVER]" in out and "p50 9.0 ms [<= 30: ok]" in out
     assert "warm p50 0.38x [<= 0.6: ok], p95 2.38x [<= 0.6: OVER]" in out
     assert "IndexHNSWFlat" in out and "[p95 <= 100 ms: ok]" in out
+
+
+def test_store_bench_copies_are_distinct_documents_with_valid_offsets(fake_index):
+    import numpy as np
+
+    from retrieval.store_bench import synthetic_parts
+
+    base = fake_index.parts()
+    copies = synthetic_parts(base, 3)
+    assert len(copies) == 3 * len(base)
+    assert len({c.document.name for c in copies}) == len(copies)
+    for copy in copies:
+        original = next(p for p in base if copy.document.name.endswith("/" + p.document.name))
+        assert len(copy.document.text) == len(original.document.text)  # same offsets
+        for p in copy.passages:
+            assert p.text == copy.document.text[p.start : p.end]
+            assert all(s.text == copy.document.text[s.start : s.end] for s in p.sentences)
+        norms = np.linalg.norm(copy.passage_vectors, axis=1)
+        assert np.allclose(norms, 1.0, atol=1e-5)
+        cosines = (copy.passage_vectors * original.passage_vectors).sum(axis=1)
+        assert (cosines < 0.9999).all() and (cosines > 0.5).all()  # perturbed, still near
+    texts = {c.document.text for c in copies if c.document.name.endswith("/notes.md")}
+    assert len(texts) >= 2  # copies differ in their words (a tiny text may draw no swap in one)

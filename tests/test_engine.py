@@ -13,9 +13,10 @@ import pytest
 from retrieval.config import DEFAULT_MODEL, Settings
 from retrieval.corpus import load_corpus
 from retrieval.embedder import FAKE_MODEL, engine_for, open_embedder
-from retrieval.index import current_folder, read_manifest, staleness
 from retrieval.models.onnx_e5 import OnnxE5Embedder
 from retrieval.passages import SplitParams, make_passages
+from retrieval.store.builds import current_folder
+from retrieval.store.manifest import read_manifest, staleness
 
 from .conftest import CORPUS, ROOT
 

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import index as idx
-from retrieval.index import IndexCorrupt, IndexMissing, IndexProblem, current_folder, open_index
+from retrieval.store import faiss_dense
+from retrieval.store import files as idx
+from retrieval.store.base import IndexCorrupt, IndexMissing, IndexProblem
+from retrieval.store.builds import current_folder
+from retrieval.store.files import FileStore, open_file_store
 
 pytestmark = pytest.mark.slow  # real indexes built with the real model
 
 
 def _open(corpus, folder, embedder, logs=None, **kw):
-    return open_index(
+    return open_file_store(
         corpus, folder, embedder, log=(logs.append if logs is not None else lambda m: None), **kw
     )
 
@@ -31,7 +34,9 @@ def test_a_missing_index_is_built_and_then_reused(tiny_corpus, tmp_path, embedde
     second = _open(tiny_corpus, tmp_path / "index", embedder, logs)
     assert logs == []
     assert second.folder == first.folder
-    assert [p.passage_id for p in second.passages] == [p.passage_id for p in first.passages]
+    assert [p.passage_id for p in second.contents().passages] == [
+        p.passage_id for p in first.contents().passages
+    ]
 
 
 def test_manifest_records_what_the_index_was_built_from(tiny_corpus, tmp_path, embedder):
@@ -41,7 +46,11 @@ def test_manifest_records_what_the_index_was_built_from(tiny_corpus, tmp_path, e
         m["model"]["name"] == embedder.name and m["model"]["dim"] == 384 and len(m["model"]["probe"]) == 384
     )
     assert m["splitting"] == {"min_words": 40, "max_words": 120, "overlap": 1, "whole_words": 160}
-    assert m["dense"] == {"type": "IndexFlatIP", "ntotal": len(built.passages), "metric": "inner_product"}
+    assert m["dense"] == {
+        "type": "IndexFlatIP",
+        "ntotal": len(built.contents().passages),
+        "metric": "inner_product",
+    }
     assert len(m["corpus"]["checksum"]) == 64 and "faiss-cpu" in m["versions"]
     assert set(m["files"]) >= {"corpus.json", "dense.faiss", "sentences.npy", "lexicon.json"}
 
@@ -53,7 +62,7 @@ def test_a_changed_corpus_makes_the_index_stale_and_it_is_rebuilt(tiny_corpus, t
     second = _open(tiny_corpus, tmp_path / "index", embedder, logs)
     assert logs == ["building the index: the corpus changed"]
     assert second.folder != first.folder
-    assert any("2028" in p.text for p in second.passages)
+    assert any("2028" in p.text for p in second.contents().passages)
     assert first.folder.exists()  # kept: a reader may still be opening it
     (tiny_corpus / "tram.txt").write_text("La ligne de tramway ouvrira en 2029.\n", encoding="utf-8")
     third = _open(tiny_corpus, tmp_path / "index", embedder)
@@ -95,7 +104,7 @@ def test_a_corrupt_index_is_refused_with_a_clear_message(tiny_corpus, tmp_path, 
         _open(tiny_corpus, tmp_path / "index", embedder)
     # an explicit rebuild replaces it
     rebuilt = _open(tiny_corpus, tmp_path / "index", embedder, force=True)
-    assert idx.load(current_folder(tmp_path / "index")).manifest["files"] == rebuilt.manifest["files"]
+    assert FileStore.load(current_folder(tmp_path / "index")).manifest["files"] == rebuilt.manifest["files"]
 
 
 def test_a_manifest_that_does_not_match_the_vectors_is_refused(tiny_corpus, tmp_path, embedder):
@@ -104,7 +113,7 @@ def test_a_manifest_that_does_not_match_the_vectors_is_refused(tiny_corpus, tmp_
     manifest["model"]["dim"] = 768
     (built.folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt, match="vectors of size 384"):
-        idx.load(built.folder)
+        FileStore.load(built.folder)
 
 
 def test_an_interrupted_build_leaves_the_previous_index_in_service(
@@ -122,7 +131,7 @@ def test_an_interrupted_build_leaves_the_previous_index_in_service(
     monkeypatch.undo()
     assert current_folder(tmp_path / "index") == good.folder
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".tmp-build-")]
-    assert idx.load(good.folder).manifest["files"] == good.manifest["files"]
+    assert FileStore.load(good.folder).manifest["files"] == good.manifest["files"]
 
 
 @pytest.fixture
@@ -154,17 +163,17 @@ def read_only_folder(tmp_path):
 def test_a_read_only_index_folder_still_answers_from_memory(tiny_corpus, read_only_folder, embedder):
     logs: list[str] = []
     built = _open(tiny_corpus, read_only_folder, embedder, logs)
-    assert built.folder is None and built.passages
+    assert built.folder is None and built.contents().passages
     assert any("not writable" in m for m in logs)
     assert list(read_only_folder.iterdir()) == []
 
 
 def test_past_the_flat_limit_the_dense_index_is_hnsw(tiny_corpus, tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(idx, "FLAT_MAX", 1)
+    monkeypatch.setattr(faiss_dense, "FLAT_MAX", 1)
     built = _open(tiny_corpus, tmp_path / "index", embedder)
-    assert built.faiss_type == "IndexHNSWFlat"
-    again = idx.load(built.folder)
-    assert again.dense.hnsw.efSearch == idx.HNSW_EF_SEARCH
+    assert built.dense_index.kind == "IndexHNSWFlat"
+    again = FileStore.load(built.folder)
+    assert again.dense_index.index.hnsw.efSearch == faiss_dense.HNSW_EF_SEARCH
 
 
 def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpus, tmp_path, embedder):
@@ -202,11 +211,11 @@ def test_killing_a_build_process_leaves_the_previous_index_in_service(tiny_corpu
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert current_folder(index_dir) == good.folder
-        assert idx.load(good.folder).manifest["files"] == good.manifest["files"]
+        assert FileStore.load(good.folder).manifest["files"] == good.manifest["files"]
     logs: list[str] = []
     fresh = _open(tiny_corpus, index_dir, embedder, logs)
     assert logs == ["building the index: the corpus changed"]
-    assert any("jamais" in p.text for p in fresh.passages)
+    assert any("jamais" in p.text for p in fresh.contents().passages)
 
 
 # ------------------------------------------------------- switch under readers
@@ -223,13 +232,13 @@ def test_a_reader_opening_the_build_just_replaced_still_loads_it(
 
     def racing(folder):
         if not switched:
-            switched.append(idx.save(other, index_dir))
+            switched.append(other.save(index_dir))
         return real(folder)
 
     monkeypatch.setattr(idx, "read_manifest", racing)
     loaded = _open(tiny_corpus, index_dir, embedder)
     assert switched and switched[0] != first.folder
-    assert loaded.folder in (first.folder, switched[0]) and loaded.passages
+    assert loaded.folder in (first.folder, switched[0]) and loaded.contents().passages
 
 
 def test_a_reader_overtaken_by_two_builds_opens_the_newest(tiny_corpus, tmp_path, embedder, monkeypatch):
@@ -241,7 +250,7 @@ def test_a_reader_overtaken_by_two_builds_opens_the_newest(tiny_corpus, tmp_path
 
     def racing(folder):
         if not switched:
-            switched.extend(idx.save(o, index_dir) for o in others)
+            switched.extend(o.save(index_dir) for o in others)
         return real(folder)
 
     monkeypatch.setattr(idx, "read_manifest", racing)
@@ -253,7 +262,7 @@ def test_a_reader_overtaken_by_two_builds_opens_the_newest(tiny_corpus, tmp_path
 def test_the_same_corpus_built_twice_in_a_second_gets_two_folders(tiny_corpus, tmp_path, embedder):
     index_dir = tmp_path / "index"
     built = idx.build(tiny_corpus, embedder)
-    a, b = idx.save(built, index_dir), idx.save(built, index_dir)
+    a, b = built.save(index_dir), built.save(index_dir)
     assert a != b and a.exists() and b.exists() and current_folder(index_dir) == b
 
 
@@ -262,13 +271,13 @@ import sys, time
 from pathlib import Path
 from retrieval.config import Settings
 from retrieval.embedder import open_embedder
-from retrieval.index import open_index
+from retrieval.store.files import open_file_store
 corpus, index, times, ready = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 embedder = open_embedder(Settings().with_(corpus_dir=corpus, index_dir=index), rebuild=True)
 while not ready.exists():
     time.sleep(0.1)
 for i in range(times):
-    open_index(corpus, index, embedder, force=True)
+    open_file_store(corpus, index, embedder, force=True)
     print(i, flush=True)
 """
 
@@ -285,7 +294,7 @@ while not stop.exists():
     try:
         assistant = Assistant.open(settings, embedder=assistant.embedder)
         answer = assistant.ask("Quel est le budget du plan vélo ?")
-        print("ok" if "12 M€" in answer.text else "wrong: " + answer.text, assistant.index.folder.name, flush=True)
+        print("ok" if "12 M€" in answer.text else "wrong: " + answer.text, assistant.store.folder.name, flush=True)
     except Exception as exc:
         print("error:", type(exc).__name__, str(exc).replace(chr(10), " "), flush=True)
 """
@@ -379,7 +388,7 @@ def test_a_manifest_listing_files_outside_its_build_folder_is_refused(tiny_corpu
     manifest["files"][name] = file_digest(target)
     (built.folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt, match="lists a file outside its build folder"):
-        idx.load(built.folder)
+        FileStore.load(built.folder)
 
 
 def test_a_nan_probe_is_not_the_same_model(tiny_corpus, tmp_path, embedder):

@@ -1,11 +1,13 @@
-"""retrieval.lexical: the analyzer every stage shares, BM25 scores, IDF weights and coverage."""
+"""retrieval.lexical (the analyzer every stage shares, IDF weights and coverage) and the file store's
+BM25 ranker (retrieval.store.bm25)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from retrieval.lexical import Lexical, analyze
+from retrieval.lexical import Lexicon, analyze, passage_terms
+from retrieval.store.bm25 import BM25
 
 TEXTS = [
     "Le budget du plan vélo est de 12 M€.",
@@ -27,20 +29,27 @@ def test_decimal_numbers_stay_one_term():
 
 
 @pytest.fixture(scope="module")
-def lexical() -> Lexical:
-    return Lexical.build(TEXTS)
+def lexical() -> Lexicon:
+    return Lexicon.build([passage_terms(t) for t in TEXTS])
 
 
-def test_bm25_ranks_the_texts_holding_the_terms(lexical):
-    scores = lexical.scores(analyze("tramway"))
+@pytest.fixture(scope="module")
+def bm25() -> BM25:
+    return BM25.build([passage_terms(t) for t in TEXTS])
+
+
+def test_bm25_ranks_the_texts_holding_the_terms(bm25):
+    scores = bm25.scores(analyze("tramway"))
     assert int(np.argmax(scores)) == 2 and scores[0] == scores[1] == 0
-    budget = lexical.scores(analyze("budget des bus"))
+    budget = bm25.scores(analyze("budget des bus"))
     assert budget[1] > budget[0] > 0 == budget[2]
+    assert [i for i, _ in bm25.top(analyze("budget des bus"), 5)] == [1, 0]
+    assert [i for i, _ in bm25.top(analyze("budget des bus"), 5, rows=np.array([0, 2]))] == [0]
 
 
-def test_terms_the_corpus_never_uses_score_zero_everywhere(lexical):
-    assert not lexical.scores(["inconnu"]).any()
-    assert lexical.scores([]).shape == (len(TEXTS),)
+def test_terms_the_corpus_never_uses_score_zero_everywhere(bm25):
+    assert not bm25.scores(["inconnu"]).any()
+    assert bm25.scores([]).shape == (len(TEXTS),)
 
 
 def test_a_rarer_term_weighs_more_and_an_unknown_one_most(lexical):
@@ -63,9 +72,8 @@ def test_unknown_share_counts_what_the_corpus_never_uses(lexical):
     assert lexical.unknown_share(analyze("budget")) == 0.0
 
 
-def test_saved_and_loaded_it_scores_the_same(lexical, tmp_path):
-    lexical.save(tmp_path)
-    again = Lexical.load(tmp_path)
-    assert again.df == lexical.df and again.n_docs == lexical.n_docs
+def test_saved_and_loaded_it_scores_the_same(bm25, tmp_path):
+    bm25.save(tmp_path)
+    again = BM25.load(tmp_path, bm25.size)
     query = analyze("budget des bus")
-    assert np.allclose(again.scores(query), lexical.scores(query))
+    assert np.allclose(again.scores(query), bm25.scores(query))

@@ -119,7 +119,7 @@ class _OneAtATime:
 
 def test_threads_share_one_assistant_and_the_model_sees_one_question_at_a_time(fake_assistant):
     model = _OneAtATime(fake_assistant.embedder)
-    shared = Assistant(fake_assistant.index, model, fake_assistant.weights, fake_assistant.settings)
+    shared = Assistant(fake_assistant.store, model, fake_assistant.weights, fake_assistant.settings)
     questions = [f"{q} {i}" for i in range(12) for q in (BUDGET, "Quand ouvrira le tramway ?")]
     alone = [fake_assistant.ask(q).text for q in questions]
     with ThreadPoolExecutor(8) as pool:
