@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -120,7 +121,13 @@ class Server:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # `kill` (SIGTERM) stops the server and removes its folder, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     server = Server()
     print(server.create_database(sys.argv[1] if len(sys.argv) > 1 else "retrieval"), flush=True)
     try:

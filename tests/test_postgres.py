@@ -98,7 +98,9 @@ def test_the_schema_is_created_once_versioned_and_another_version_refused(tiny, 
         store.contents()
     PostgresStore.connect(tiny.store, fake_embedder)  # again: nothing to create
     store.conn.execute("UPDATE retrieval_meta SET value = '99' WHERE key = 'schema'")
-    with pytest.raises(IndexProblem, match="schema version 99; this version of the project uses 1"):
+    with pytest.raises(
+        IndexProblem, match=f"schema version 99; this version of the project uses {SCHEMA_VERSION}"
+    ):
         PostgresStore.connect(tiny.store, fake_embedder)
 
 
@@ -109,6 +111,10 @@ def test_ingestion_embeds_only_new_or_changed_documents(tiny, fake_embedder):
     store.sync(tiny.corpus_dir, model)
     first, before = model.embedded, store.generation()
     assert first > 0 and [d.name for d in store.contents().documents] == ["notes.md", "tram.txt"]
+    # The cross-lingual vocabulary's vectors: one row per word, however many documents use it.
+    (shared,) = store.conn.execute("SELECT count(*) FROM words").fetchone()
+    vocabulary = store.contents().vocabulary
+    assert shared == len(vocabulary.words) == len(set(vocabulary.words)) > 0
     store.sync(tiny.corpus_dir, model)
     assert model.embedded == first and store.generation() == before  # nothing changed, nothing embedded
     (tiny.corpus_dir / "tram.txt").write_text("La ligne de tramway ouvrira en 2031.\n", encoding="utf-8")
@@ -137,7 +143,14 @@ def test_rankings_are_the_file_stores_on_the_dossier(tmp_path, database, fake_em
     b = Assistant(pg, fake_embedder, load_weights(Settings()))
     ids = {p.passage_id for p in files.contents().passages}
     assert ids == {p.passage_id for p in pg.contents().passages}
-    for question in ("Combien reçoivent les IA clusters ?", "Où sera le siège de l'ALT-EDIC ?", "zorglub"):
+    va, vb = files.contents().vocabulary, pg.contents().vocabulary
+    assert va.words == vb.words and np.array_equal(va.vectors, vb.vectors)  # English questions' terms
+    questions = (
+        "Combien reçoivent les IA clusters ?",
+        "Où sera le siège de l'ALT-EDIC ?",
+        "Where is ALT-EDIC?",
+    )
+    for question in (*questions, "zorglub"):
         qa, qb = a.query(question), b.query(question)
         assert qa.terms == qb.terms
         for rank in ("bm25", "dense"):

@@ -3,14 +3,17 @@
 One row per document (its cleaned text and sentence vectors), one per passage
 (its vector under an HNSW index, its French full-text vector under GIN), one
 per (term, passage) with the term's frequency (``postings``: the project's own
-analyzer's terms, so BM25 is computed in SQL exactly as bm25s computes it), and
-one row of corpus statistics whose ``generation`` moves at every change.
+analyzer's terms, so BM25 is computed in SQL exactly as bm25s computes it), one
+per word of the documents with its vector (``words``, shared: documents on one
+subject share most of their vocabulary, so a copy per document would grow the
+database and every reader's memory with the number of documents), and one row of
+corpus statistics whose ``generation`` moves at every change.
 """
 
 from __future__ import annotations
 
 # Bump when a table changes; a database at another version is refused with a clear message.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # pgvector's HNSW graph: the same neighbourhood size and build effort as the file store's FAISS
 # HNSW, so that recall@10 compares like for like (pgvector's defaults are m=16, 64).
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
@@ -30,7 +33,6 @@ def create_statements(dim: int) -> list[str]:
             sentence_starts integer[] NOT NULL,
             sentence_vectors bytea NOT NULL,
             words text[] NOT NULL,
-            word_vectors bytea NOT NULL,
             added_at timestamptz NOT NULL DEFAULT now()
         )""",
         # Keys and references all include the document: Citus can distribute the three tables
@@ -60,6 +62,9 @@ def create_statements(dim: int) -> list[str]:
             FOREIGN KEY (document, passage) REFERENCES passages (document, id) ON DELETE CASCADE
         )""",
         "CREATE INDEX IF NOT EXISTS postings_term ON postings (term)",
+        # The cross-lingual vocabulary's vectors, one row per word whatever the number of
+        # documents using it; a word no document uses any more stays (it costs a row, not a wrong answer).
+        "CREATE TABLE IF NOT EXISTS words (word text PRIMARY KEY, vector bytea NOT NULL)",
         """CREATE TABLE IF NOT EXISTS corpus_stats (
             id integer PRIMARY KEY CHECK (id = 1),
             passages bigint NOT NULL,

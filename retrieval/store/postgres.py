@@ -77,6 +77,7 @@ class PostgresStore:
         self._generation: int | None = None
         self._ids: dict[int, int] = {}  # passages.id -> row in the loaded contents
         self._parts: list[Ingested] = []
+        self._words: dict[str, np.ndarray] = {}  # the word vectors loaded so far, one per word
         self.stale: str | None = None
 
     # ------------------------------------------------------------ connecting
@@ -170,18 +171,24 @@ class PostgresStore:
                 "SELECT id, document, passage_id FROM passages"
             ):
                 ids[(document, passage_id)] = pid
+            new = sorted({w for p in parts for w in p.words} - self._words.keys())
+            if new:
+                for word, vector in self.conn.execute(
+                    "SELECT word, vector FROM words WHERE word = ANY(%s)", (new,)
+                ):
+                    self._words[word] = np.frombuffer(vector, dtype=np.float32)
         if not parts:
             raise IndexMissing(
                 f"{safe_url(self.url)} holds no documents yet: `retrieval build --store URL` ingests the corpus"
             )
-        contents = assemble(parts)
+        contents = assemble(parts, self._words)
         self._parts = parts
         self._ids = {ids[(p.document, p.passage_id)]: row for row, p in enumerate(contents.passages)}
         self._contents, self._generation = contents, generation
 
     def _load_document(self, name: str) -> Ingested:
-        record, checksum, starts, sentence_vectors, words, word_vectors = self.conn.execute(
-            "SELECT record, checksum, sentence_starts, sentence_vectors, words, word_vectors "
+        record, checksum, starts, sentence_vectors, words = self.conn.execute(
+            "SELECT record, checksum, sentence_starts, sentence_vectors, words "
             "FROM documents WHERE name = %s",
             (name,),
         ).fetchone()
@@ -200,7 +207,7 @@ class PostgresStore:
             list(starts),
             _matrix(sentence_vectors, self.dim),
             list(words),
-            _matrix(word_vectors, self.dim),
+            np.zeros((0, self.dim), np.float32),  # word vectors are shared, in ``self._words``
         )
 
     def _rows(self, ranked) -> Ranked:
@@ -287,8 +294,8 @@ class PostgresStore:
         """Write a document, its passages and postings; how many passages and terms."""
         doc = part.document
         self.conn.execute(
-            "INSERT INTO documents (name, checksum, record, sentence_starts, sentence_vectors, words, word_vectors) "
-            "VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s)",
+            "INSERT INTO documents (name, checksum, record, sentence_starts, sentence_vectors, words) "
+            "VALUES (%s, %s, %s::jsonb, %s, %s, %s)",
             (
                 doc.name,
                 part.checksum,
@@ -296,8 +303,12 @@ class PostgresStore:
                 part.sentence_starts,
                 np.ascontiguousarray(part.sentence_vectors, dtype=np.float32).tobytes(),
                 part.words,
-                np.ascontiguousarray(part.word_vectors, dtype=np.float32).reshape(-1, self.dim).tobytes(),
             ),
+        )
+        vectors = np.ascontiguousarray(part.word_vectors, dtype=np.float32).reshape(-1, self.dim)
+        self.conn.execute(
+            "INSERT INTO words SELECT * FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (word) DO NOTHING",
+            (part.words, [v.tobytes() for v in vectors]),
         )
         n = len(part.passages)
         ids = [
@@ -364,6 +375,10 @@ class PostgresStore:
             log(f"re-embedding every document: {self.stale or 'the splitting parameters changed'}")
             held = {}
             self.put([], list(self.held()))
+            if self.stale:  # the shared word vectors are the old model's too
+                with self._lock, self.conn.transaction():
+                    self._lock_writes()
+                    self.conn.execute("DELETE FROM words")
         plan = plan_sync(corpus_dir, held)
         for warning in plan.warnings:
             log(warning)
