@@ -58,10 +58,13 @@ def create_statements(dim: int) -> list[str]:
             term text NOT NULL,
             passage bigint NOT NULL,
             tf integer NOT NULL,
+            length integer NOT NULL,  -- the passage's, copied here so BM25 reads postings alone
             PRIMARY KEY (document, passage, term),
             FOREIGN KEY (document, passage) REFERENCES passages (document, id) ON DELETE CASCADE
         )""",
-        "CREATE INDEX IF NOT EXISTS postings_term ON postings (term)",
+        # Covering: a query term's postings, their document frequency and scores come from the
+        # index alone (an index-only scan), not from a heap row per posting.
+        "CREATE INDEX IF NOT EXISTS postings_term ON postings (term) INCLUDE (document, passage, tf, length)",
         # The cross-lingual vocabulary's vectors, one row per word whatever the number of
         # documents using it; a word no document uses any more stays (it costs a row, not a wrong answer).
         "CREATE TABLE IF NOT EXISTS words (word text PRIMARY KEY, vector bytea NOT NULL)",
@@ -84,10 +87,9 @@ stats AS (SELECT passages::float8 AS n, terms::float8 / greatest(passages, 1) AS
 df AS (SELECT q.term, q.qtf, count(*)::float8 AS df FROM q JOIN postings USING (term) GROUP BY q.term, q.qtf)
 SELECT p.passage,
        sum(df.qtf * ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-           * p.tf / ({BM25_K1} * ((1 - {BM25_B}) + {BM25_B} * ps.length / stats.avgdl) + p.tf)) AS score
-FROM df JOIN postings p USING (term)
-JOIN passages ps ON ps.document = p.document AND ps.id = p.passage CROSS JOIN stats
-WHERE %(documents)s::text[] IS NULL OR ps.document = ANY(%(documents)s::text[])
+           * p.tf / ({BM25_K1} * ((1 - {BM25_B}) + {BM25_B} * p.length / stats.avgdl) + p.tf)) AS score
+FROM df JOIN postings p USING (term) CROSS JOIN stats
+WHERE %(documents)s::text[] IS NULL OR p.document = ANY(%(documents)s::text[])
 GROUP BY p.passage
 ORDER BY score DESC, p.passage
 LIMIT %(n)s

@@ -334,13 +334,15 @@ class PostgresStore:
                         len(t),
                     )
                 )
-        with self.conn.cursor().copy("COPY postings (document, term, passage, tf) FROM STDIN") as copy:
+        with self.conn.cursor().copy(
+            "COPY postings (document, term, passage, tf, length) FROM STDIN"
+        ) as copy:
             for pid, t in zip(ids, terms):
                 counts: dict[str, int] = {}
                 for term in t:
                     counts[term] = counts.get(term, 0) + 1
                 for term, tf in counts.items():
-                    copy.write_row((doc.name, term, pid, tf))
+                    copy.write_row((doc.name, term, pid, tf, len(t)))
         return n, sum(len(t) for t in terms)
 
     def _bump(self, passages: int, terms: int) -> None:
