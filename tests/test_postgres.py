@@ -122,6 +122,9 @@ def test_ingestion_embeds_only_new_or_changed_documents(tiny, fake_embedder):
     tram_texts = 1 + 2 * 1  # one passage, one sentence alone and under its section
     assert model.embedded == first + tram_texts
     assert any("2031" in p.text for p in store.contents().passages)
+    # The unchanged document was reused, and every document's sentence vectors are held once.
+    held = store.contents().sentence_vectors
+    assert all(np.shares_memory(part.sentence_vectors, held) for part in store._parts)
     (tiny.corpus_dir / "tram.txt").unlink()
     store.sync(tiny.corpus_dir, model)
     assert [d.name for d in store.contents().documents] == ["notes.md"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -182,7 +183,14 @@ class PostgresStore:
                 f"{safe_url(self.url)} holds no documents yet: `retrieval build --store URL` ingests the corpus"
             )
         contents = assemble(parts, self._words)
-        self._parts = parts
+        # Each document's sentence vectors become a view of the contents' one array, so a reader
+        # holds them once (the next reload reuses the unchanged documents' from these views).
+        offset, shared = 0, []
+        for part in parts:
+            n = len(part.sentence_starts)
+            shared.append(replace(part, sentence_vectors=contents.sentence_vectors[offset : offset + n]))
+            offset += n
+        self._parts = shared
         self._ids = {ids[(p.document, p.passage_id)]: row for row, p in enumerate(contents.passages)}
         self._contents, self._generation = contents, generation
 
