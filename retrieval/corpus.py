@@ -38,6 +38,7 @@ __all__ = [
     "corpus_checksum",
     "corpus_files",
     "load_corpus",
+    "load_documents",
     "load_document",
     "reflow",
 ]
@@ -256,13 +257,23 @@ def corpus_checksum(folder: Path) -> str:
 def load_corpus(folder: Path) -> tuple[list[Document], list[str]]:
     """Clean every document of ``folder``; also return a warning per file skipped."""
     folder = Path(folder)
-    titles = _titles(folder)
-    documents = []
     paths, warnings = corpus_listing(folder)
-    for path in paths:
-        name = path.relative_to(folder).as_posix()
+    documents, skipped = load_documents(folder, [p.relative_to(folder).as_posix() for p in paths])
+    warnings += skipped
+    if not documents:
+        raise CorpusError(f"no readable text in corpus folder {folder}" + "".join(f"; {w}" for w in warnings))
+    return documents, warnings
+
+
+def load_documents(folder: Path, names: list[str]) -> tuple[list[Document], list[str]]:
+    """Clean the documents ``names`` (paths relative to ``folder``, already listed by
+    ``corpus_listing``) with their titles; a warning per file skipped (unreadable or no text)."""
+    folder = Path(folder)
+    titles = _titles(folder)
+    documents, warnings = [], []
+    for name in names:
         try:
-            doc = load_document(path, name=name, title=titles.get(name))
+            doc = load_document(folder / name, name=name, title=titles.get(name))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             warnings.append(f"skipped {name}: {exc}")
             continue
@@ -270,8 +281,6 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[str]]:
             warnings.append(f"skipped {name}: no text")
             continue
         documents.append(doc)
-    if not documents:
-        raise CorpusError(f"no readable text in corpus folder {folder}" + "".join(f"; {w}" for w in warnings))
     return documents, warnings
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus import CorpusError, _titles, corpus_listing, load_document, read_file
+from ..corpus import CorpusError, _titles, corpus_listing, load_documents, read_file
 from ..crosslingual import Vocabulary, content_words
 from ..embedder import Embedder
 from ..lexical import Lexicon, passage_terms
@@ -154,7 +154,7 @@ def plan_sync(corpus_dir: Path, held: dict[str, str], excluded: set[str] = froze
     files = outstanding(corpus_dir, excluded)
     listing_warnings = corpus_listing(corpus_dir)[1]
     changed = [n for n in files if held.get(n) != files[n]]
-    documents, warnings = _load(corpus_dir, changed)
+    documents, warnings = load_documents(corpus_dir, changed)
     unreadable = {n for n in changed if n not in {d.name for d in documents}}
     removed = [n for n in held if n not in files or n in unreadable]
     if not files or (len(unreadable) == len(files)):
@@ -179,24 +179,8 @@ def plan_add(corpus_dir: Path, paths: Sequence[Path]) -> Plan:
             where = "is not a document of" if name is not None else "is outside"
             raise DocumentError(f"{str(path)[:120]} {where} the corpus folder {corpus_dir}; nothing changed")
         names.append(name)
-    documents, warnings = _load(corpus_dir, names)
+    documents, warnings = load_documents(corpus_dir, names)
     if warnings:
         raise DocumentError(f"{warnings[0]}; nothing changed")
     files = document_checksums(corpus_dir)
     return Plan(documents, {n: files[n] for n in names}, [], [])
-
-
-def _load(corpus_dir: Path, names: list[str]) -> tuple[list[Document], list[str]]:
-    titles = _titles(corpus_dir)
-    documents, warnings = [], []
-    for name in names:
-        try:
-            doc = load_document(corpus_dir / name, name=name, title=titles.get(name))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            warnings.append(f"skipped {name}: {exc}")
-            continue
-        if not doc.text.strip():
-            warnings.append(f"skipped {name}: no text")
-            continue
-        documents.append(doc)
-    return documents, warnings
