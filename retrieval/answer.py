@@ -24,6 +24,7 @@ import numpy as np
 from . import scoring
 from .asked import amount_shape, asked, carries, value
 from .lexical import analyze
+from .listing import enumerate_list
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
 from .store.base import Contents
@@ -435,7 +436,13 @@ def compose(
     want = asked(question)
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
-    citations = _cite(*select(judged.ranked, params, index, want.many), index)
+    listed = (
+        enumerate_list(judged.ranked, index, want.own, params.list_ratio, params.list_sentences)
+        if want.many and not want.extreme
+        else None
+    )
+    chosen = (listed, listed[0]) if listed else select(judged.ranked, params, index, want.many)
+    citations = _cite(*chosen, index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"

@@ -171,6 +171,19 @@ def test_a_table_row_is_quoted_with_its_cells(each_assistant):
 
 
 @pytest.mark.slow
+def test_a_list_question_gets_every_announced_item(each_assistant):
+    # the case: the heading « 7 nouveaux lauréats… » was quoted without a laureate
+    answer = each_assistant.ask(
+        "Quels sont les lauréats de l'appel à projets Communs numériques pour l'IA générative ?"
+    )
+    assert answer.confidence == "high"
+    assert answer.citations[0].quote.startswith("7 nouveaux lauréats")
+    quoted = normalize_space(" ".join(c.quote for c in answer.citations))
+    for laureate in ("AGM", "Photoroom", "PODRIA", "AI for Democracy", "CC-SWH", "OpenLLM-France", "Scribe"):
+        assert laureate in quoted
+
+
+@pytest.mark.slow
 def test_a_follow_up_is_searched_with_the_previous_question(each_assistant):
     previous = "Qui coordonne le programme et équipement de recherche en IA ?"
     alone = each_assistant.ask("Quand a-t-il été lancé ?")

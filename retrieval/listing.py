@@ -1,0 +1,138 @@
+"""The items of an announced list, for a question that asks for a list.
+
+A press kit announces its lists by count: « Enfin quatre projets viennent
+compléter l’offre de formation sur les territoires : », a heading « 8 nouveaux
+lauréats de la vague 2… », « Parmi ces 12 lauréats, quatre projets sont portés
+par… ». The items then follow in the document's structure, not in one
+sentence: bullets, table rows, or paragraphs that each open on a project and
+its amount, often over several passages, with prose in between. When a list
+question's plausible sentences include such an announcement, the answer is
+the announcement and the items that follow it, found by that structure.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+
+from .asked import value
+from .lexical import analyze
+from .records import HEADING, LIST, PAGE_HEADER, TABLE_ROW, Document, Passage, Sentence
+from .store.base import Contents
+
+_COUNTS = {
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+}
+# A count and the plural noun it counts, with at most one adjective between, and what the
+# noun is of (« 8 nouveaux lauréats », « quatre projets », « Trois projets de démonstrateurs »).
+_ANNOUNCED = re.compile(
+    r"(?<![\w,.])(\d{1,2}|" + "|".join(_COUNTS) + r")\s+((?:[^\W\d]+[sx]\s+)?[^\W\d]{3,}[sx]"
+    r"(?:\s+(?:de|d’|d')\s*[^\W\d]+)?)\b",
+    re.IGNORECASE,
+)
+
+
+def announced(text: str, most: int, asked_terms: frozenset[str]) -> int | None:
+    """The number of items ``text`` announces (2 to ``most``) of something the question names
+    (« Quels projets… » and « quatre projets »; not « ces deux dernières années »), or None: a
+    longer list can't be quoted whole, and a lone item is no list."""
+    for m in _ANNOUNCED.finditer(text):
+        word = m.group(1).lower()
+        n = int(word) if word.isdigit() else _COUNTS[word]
+        if 2 <= n <= most and set(analyze(m.group(2))) & asked_terms:
+            return n
+    return None
+
+
+def items(
+    document: Document, after: int, count: int, sentences: dict[int, Sentence]
+) -> list[tuple[int, int]]:
+    """(start, end) of what is quoted of each of the ``count`` items that follow offset ``after``
+    in its section: the first sentence of each bullet, the cells of each table row, or the first
+    sentence of each paragraph that opens on an amount (« Le projet CAIRE (7,8 M€), porté
+    par… »), whichever kind comes first. Fewer when the section ends first. ``sentences``: the
+    document's sentences by start."""
+    starts = sorted(sentences)
+    found: list[tuple[int, int]] = []
+    kind = None
+    for unit in document.units:
+        if unit.end <= after or unit.kind == PAGE_HEADER:
+            continue
+        if unit.kind == HEADING:
+            if unit.start >= after:
+                break
+            continue
+        lo, hi = bisect_left(starts, max(unit.start, after)), bisect_left(starts, unit.end)
+        inside = [sentences[s] for s in starts[lo:hi]]
+        bullets = [(s.start, s.end) for s in inside if s.bullet]  # each item's first sentence
+        if unit.kind == TABLE_ROW:
+            this, picked = TABLE_ROW, [(unit.start, unit.body if unit.body else unit.end)]
+        elif unit.kind == LIST and bullets and kind != "amount":
+            this, picked = LIST, bullets
+        else:  # a paragraph, or a list whose introduction is itself an item of amounts
+            this, picked = "amount", [(s.start, s.end) for s in inside[:1] if value(s.text) is not None]
+        if not picked or (kind and this != kind):
+            continue
+        kind = kind or this
+        found.extend(picked)
+        if len(found) >= count:
+            return found[:count]
+    return found
+
+
+def enumerate_list(
+    ranked: list, index: Contents, asked_terms: frozenset[str], ratio: float, most: int
+) -> list[tuple[Passage, int]] | None:
+    """(passage, position) of an announcement of what the question (its index terms
+    ``asked_terms``) asks for among the plausible ``ranked`` candidates (those within ``ratio``
+    of the best's probability), then of the sentences of each item it announces;
+    None when no plausible sentence announces a list whose items can all be found."""
+    if not ranked:
+        return None
+    for c in ranked:
+        if math.exp(c.score - ranked[0].score) < ratio:
+            break
+        sentence = c.sentence
+        count = announced(sentence.text, most, asked_terms)
+        if count is None or not (sentence.heading or sentence.text.rstrip().endswith(":") or _opens(c)):
+            continue
+        document = index.document(c.passage.document)
+        where = _positions(index, document.name)
+        spans = items(document, sentence.end, count, {s: p.sentences[i] for s, (p, i) in where.items()})
+        if len(spans) < count:
+            continue
+        picked = [(c.passage, c.position)]
+        for a, b in spans:
+            picked.extend(where[s] for s in sorted(where) if a <= s < b)
+        return picked
+    return None
+
+
+def _opens(candidate) -> bool:
+    """The sentence opens its paragraph (an announcement in running text leads what follows)."""
+    p, i = candidate.passage, candidate.position
+    text = p.text
+    a = p.sentences[i].start - p.start
+    return a == 0 or text[max(0, a - 2) : a] == "\n\n" or i == 0
+
+
+def _positions(index: Contents, name: str) -> dict[int, tuple[Passage, int]]:
+    """Sentence start -> (passage, position) for every sentence of document ``name`` (the first
+    passage that holds it)."""
+    out: dict[int, tuple[Passage, int]] = {}
+    for p in index.passages:
+        if p.document == name:
+            for i, s in enumerate(p.sentences):
+                out.setdefault(s.start, (p, i))
+    return out
