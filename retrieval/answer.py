@@ -444,6 +444,11 @@ def compose(
     chosen = (listed, listed[0]) if listed else select(judged.ranked, params, index, want.many)
     citations = _cite(*chosen, index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
+    # An amount, a date or a place asked for and quoted nowhere: the quotes are the closest
+    # the dossier comes, not the answer ("Combien d'habitants compte Villers-Cotterêts ?").
+    quoted = " ".join(c.quote for c in citations)
+    if judged.confidence == "high" and want.kind in scoring.VALUE_TYPES and not carries(want, quoted):
+        judged = replace(judged, confidence="low")
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
     return Answer(

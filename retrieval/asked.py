@@ -64,15 +64,18 @@ _LIST = re.compile(
     r"what are the|which are the|list|name the|name all|quel(?:le)?s|which\s+(?!is\b|was\b|has\b|does\b)\w+s)\b",
     re.IGNORECASE,
 )
-# "combien d'étudiants", "quel nombre de postes", "how many students": what is counted.
+# "combien d'étudiants", "quel nombre de postes", "how many students": what is counted. French
+# counts with "de" ("Combien France 2030 apporte-t-il ?" counts nothing in particular).
 _COUNTED = re.compile(
-    r"\b(?:combien|nombre|how many)\s+(?:de |d'|d’|of )?(?:nouveaux |nouvelles |new )?([^\W\d]+)",
+    r"\b(?:(?:combien|nombre)\s+(?:de |d'|d’)|how many\s+(?:of )?)(?:nouveaux |nouvelles |new )?([^\W\d]+)",
     re.IGNORECASE,
 )
+# Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois").
+_MEASURES = frozenset({"temps", "time"})
 # Money: the answer is an amount in euros.
 _MONEY = re.compile(
     r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
-    r"alloué|dot[ée]|euros?|argent|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
+    r"alloué|dot[ée]|euros?\b|argent|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
     re.IGNORECASE,
 )
 _MOST = re.compile(
@@ -82,9 +85,34 @@ _LEAST = re.compile(
     r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE
 )
 
+# A year right after a name is part of it ("France 2030"); after a word of time it is a date
+# ("Depuis 2017", "En 2023").
 _NAMED_YEAR = re.compile(r"(?:[A-ZÀ-Ý][\w!]*|Tech|Cluster)\s$")
+_TIME_WORDS = frozenset(
+    [
+        "depuis",
+        "dès",
+        "en",
+        "avant",
+        "après",
+        "jusqu'en",
+        "fin",
+        "début",
+        "mi",
+        "au",
+        "courant",
+        "since",
+        "in",
+        "by",
+        "until",
+        "before",
+        "after",
+        "from",
+    ]
+)
 _DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b",
+    r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"(?:semaines|mois|années) (?:qui viennent|à venir|prochaine?s)|prochainement|d’ici (?:la )?fin)\b",
     re.IGNORECASE,
 )
 # A proper name not at the start of its line or sentence: a capitalised word,
@@ -101,7 +129,7 @@ _PLACE = re.compile(
 _AMOUNT = re.compile(
     r"\d[\d\s.,]*\s?(?:%|M€|Md€|Mds€|Mds €|k€|€|(?:[^\W\d]+\s){0,2}[^\W\d]+)|\b(?:deux|trois|quatre|cinq|"
     r"six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille|dizaine|douzaine|"
-    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|moitié|tiers|quart)s?(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
+    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|milliard|moitié|tiers|quart)s?(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
     re.IGNORECASE,
 )
 
@@ -130,14 +158,27 @@ def asked(question: str) -> Asked:
         counted = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
-        elif counted and language(text) == "fr" and (terms := analyze(counted.group(1))):
+        elif (
+            counted
+            and language(text) == "fr"
+            and counted.group(1).lower() not in _MEASURES
+            and (terms := analyze(counted.group(1)))
+        ):
             unit = terms[0]
     return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)))
 
 
 def _dates(text: str) -> list[str]:
     """Dates in ``text``; a year that ends a name ("France 2030", "French Tech 2030") is no date."""
-    return [m.group() for m in _DATE.finditer(text) if not _NAMED_YEAR.search(text[: m.start()])]
+    return [m.group() for m in _DATE.finditer(text) if not _named(text[: m.start()])]
+
+
+def _named(before: str) -> bool:
+    """The text before a year ends on a name the year belongs to ("France 2030")."""
+    if not _NAMED_YEAR.search(before):
+        return False
+    words = before.split()
+    return not words or words[-1].lower().replace("’", "'") not in _TIME_WORDS
 
 
 def carries(want: Asked, text: str) -> bool:
@@ -152,8 +193,10 @@ def carries(want: Asked, text: str) -> bool:
         amounts = [m.group() for m in _AMOUNT.finditer(text) if not _is_year(m.group())]
         if want.unit == "€":
             return any("€" in a or "euro" in a.lower() for a in amounts)
-        if want.unit:
-            return any(want.unit in analyze(a) for a in amounts)
+        if want.unit:  # a number of the counted thing, or a number in a sentence that names it
+            return (
+                any(want.unit in analyze(a) for a in amounts) or bool(amounts) and want.unit in analyze(text)
+            )
         return bool(amounts)
     if kind == PLACE:  # an acronym after a preposition is a topic ("en IA"), not a place
         names = [m.group() for m in _PLACE.finditer(text) if not m.group().split()[-1].isupper()]

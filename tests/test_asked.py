@@ -86,3 +86,25 @@ def test_a_place_follows_a_preposition_of_place_and_is_no_acronym():
     assert carries(where, "dont le siège social sera établi à Villers-Cotterêts")
     assert carries(where, "ANITI IA Cluster (Université de Toulouse) – 20 M€")
     assert not carries(where, "Le centre d’expertise de l’ALT-EDIC apportera un appui en IA générative")
+
+
+def test_a_year_after_a_word_of_time_is_a_date():
+    since = asked("Depuis quand le Président porte-t-il une politique en faveur de l'IA ?")
+    assert carries(since, "Depuis 2017, le Président de la République porte une politique ambitieuse")
+    assert carries(since, "En 2023, un nouvel axe de la SNIA dédié à l’IA générative a été lancé")
+    assert carries(since, "elle sera ouverte aux premiers utilisateurs dans les semaines qui viennent")
+    assert not carries(since, "Dès lors, France 2030 soutient la recherche")
+
+
+def test_what_is_counted_follows_de_and_europe_is_no_euro():
+    # "Combien France 2030 apporte-t-il…" counts nothing in particular: any amount answers
+    assert asked("Combien France 2030 apporte-t-il pour Jean Zay ?").unit is None
+    assert asked("Combien de Facilities sont cofinancées dans le cadre de Digital Europe ?").unit != "€"
+    # a number in a sentence that names what is counted answers
+    grants = asked("De combien ANITI veut-il augmenter le nombre de bourses de master ?")
+    assert grants.unit == "bours"
+    assert carries(grants, "augmenter le nombre de bourses de master de 10 à 30.")
+    assert not carries(grants, "augmenter le nombre de chaires de 10 à 30.")
+    # a measure is answered in other words
+    assert carries(asked("Combien de temps a duré l'entraînement ?"), "pendant 3,5 mois")
+    assert carries(asked("Combien d'opérations par seconde ?"), "un milliard de milliards d’opérations")
