@@ -24,12 +24,12 @@ _ASKS = (
     (
         DATE,
         r"\b(?:quand|quelle date|à quelle date|en quelle année|quelle année|depuis quand|jusqu'à quand|"
-        r"date limite|échéance|when|what year|which year|what date|since when|by when|deadline)\b",
+        r"date limite|(?:la|une) date d[e']|clôture|échéance|when|what year|which year|what date|since when|by when|deadline)\b",
     ),
     (
         AMOUNT,
         r"\b(?:combien|montant|budget|co[uû]t|somme|enveloppe|financement total|pourcentage|population|habitants|"
-        r"âge|quel âge|numéro|téléphone|effectifs?|salariés|employés|chiffre d'affaires|rang|how old|phone|"
+        r"âge|quel âge|salaire|numéro|téléphone|effectifs?|salariés|employés|chiffre d'affaires|rang|how old|phone|"
         r"population|revenue|headcount|"
         r"how (?:much|many|large|big)|what (?:share|percentage|amount|budget|sum|number)|"
         r"quel(?:le)?s? (?:part|taux|proportion|puissance|nombre|capacité|objectif chiffré))\b",
@@ -70,12 +70,14 @@ _COUNTED = re.compile(
     r"\b(?:(?:combien|nombre)\s+(?:de |d'|d’)|how many\s+(?:of )?)(?:nouveaux |nouvelles |new )?([^\W\d]+)",
     re.IGNORECASE,
 )
+# A population is a count of inhabitants ("Quelle est la population de Lyon ?").
+_POPULATION = re.compile(r"\b(?:population|habitants|inhabitants)\b", re.IGNORECASE)
 # Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois").
 _MEASURES = frozenset({"temps", "time"})
 # Money: the answer is an amount in euros.
 _MONEY = re.compile(
     r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
-    r"alloué|dot[ée]|euros?\b|argent|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
+    r"alloué|dot[ée]|euros?\b|argent|salaire|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
     re.IGNORECASE,
 )
 _MOST = re.compile(
@@ -129,7 +131,7 @@ _PLACE = re.compile(
 _AMOUNT = re.compile(
     r"\d[\d\s.,]*\s?(?:%|M€|Md€|Mds€|Mds €|k€|€|(?:[^\W\d]+\s){0,2}[^\W\d]+)|\b(?:deux|trois|quatre|cinq|"
     r"six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille|dizaine|douzaine|"
-    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|milliard|moitié|tiers|quart)s?(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
+    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|milliard|moitié|tiers|quart)s?\b(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
     re.IGNORECASE,
 )
 
@@ -158,6 +160,8 @@ def asked(question: str) -> Asked:
         counted = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
+        elif _POPULATION.search(text):
+            unit = analyze("habitants")[0]
         elif (
             counted
             and language(text) == "fr"

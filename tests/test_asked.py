@@ -108,3 +108,12 @@ def test_what_is_counted_follows_de_and_europe_is_no_euro():
     # a measure is answered in other words
     assert carries(asked("Combien de temps a duré l'entraînement ?"), "pendant 3,5 mois")
     assert carries(asked("Combien d'opérations par seconde ?"), "un milliard de milliards d’opérations")
+
+
+def test_a_population_is_a_count_of_inhabitants_and_number_words_are_whole_words():
+    population = asked("Quelle est la population de Villers-Cotterêts ?")
+    # « centre » holds no « cent »: the sentence naming the town carries no count
+    assert not carries(population, "les services du futur centre d'expertise, à Villers-Cotterêts")
+    assert carries(population, "la ville compte 10 000 habitants")
+    assert asked("Quel est le salaire moyen d'un data scientist ?").unit == "€"
+    assert asked("Quelle est la date de clôture de l'appel à projets ?").kind == "date"
