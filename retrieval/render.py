@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .answer import CLOSEST
 from .config import RELATED
 from .records import Answer, Citation, Hit, Passage
 
@@ -16,7 +17,7 @@ LABELS = {
         "passage": "passage",
         "question": "Question",
         "answer_n": "Réponse",
-        "closest": "Le dossier ne le dit pas exactement. Voici ce qui s’en approche le plus :",
+        "closest": CLOSEST["fr"],
         "closest_sources": "Ce qui s’en approche le plus",
         "empty": "Les sources des réponses s’afficheront ici.",
         "cut": "Question coupée",
@@ -31,7 +32,7 @@ LABELS = {
         "passage": "passage",
         "question": "Question",
         "answer_n": "Answer",
-        "closest": "The dossier does not say it exactly. The closest it comes:",
+        "closest": CLOSEST["en"],
         "closest_sources": "The closest the dossier comes",
         "empty": "The sources of each answer show here.",
         "cut": "Question cut",
@@ -121,7 +122,8 @@ def to_text(answer: Answer) -> str:
             lines.append(f"    {shorten(h.passage.text, 160)}")
         return "\n".join(lines)
     body = " ".join(f"« {display_quote(c.quote)} » [{c.n}]" for c in answer.citations)
-    lines = [body, ""]
+    # A "low" answer is the closest the dossier comes, and says so before its quotes.
+    lines = [f"{labels_for(lang)['closest']} {body}" if answer.confidence == "low" else body, ""]
     lines += [f"[{c.n}] {source_line(c.passage, c.page, lang)}" for c in cited_sources(answer.citations)]
     return "\n".join(lines)
 

@@ -121,7 +121,7 @@ def test_a_low_confidence_answer_is_shown_as_the_closest_the_dossier_comes_never
         "ne le dit pas exactement" not in high.markdown and "ne le dit pas exactement" not in high.chat_html
     )
     english = make_turn(_answer("low", "What budget?", "en"), 2, DOCS)
-    assert "The dossier does not say it exactly" in english.chat_html
+    assert "The dossier does not say this exactly" in english.chat_html
 
 
 def test_each_answer_keeps_its_own_sources_and_only_the_latest_shows():

@@ -138,6 +138,10 @@ def test_a_low_confidence_answer_is_introduced_as_the_closest():
     md = to_markdown(answer(confidence="low"))
     assert labels_for("fr")["closest"] in md
     assert labels_for("fr")["closest"] not in to_markdown(answer())
+    # the CLI says it too, in the answer's language, before the quotes
+    assert to_text(answer(confidence="low")).startswith(f"{labels_for('fr')['closest']} « Le budget")
+    assert to_text(answer("en", confidence="low")).startswith("The dossier does not say this exactly")
+    assert not to_text(answer()).startswith(labels_for("fr")["closest"])
 
 
 def test_hits_text_gives_each_retrievers_rank():
