@@ -45,6 +45,7 @@ _ANAPHORA = re.compile(
     r"Ainsi|Par ailleurs|De plus|En outre|Pour y parvenir|Parmi eux|Parmi ces|Ce dernier|Cette dernière)\b"
 )
 MAX_SHORT_WORDS = 10
+ALL_ABSENT = 1.0 - 1e-9  # ``missing`` when none of the question's terms is there (float sums)
 MAX_RUN = 6
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 
@@ -382,16 +383,26 @@ def judge(
     ranked = extreme_first(by_score, asked(question).extreme, index, params)
     if not ranked:
         return Judged([], 0.0, "none", ())
+    english = language(question) == "en"
+    absent = missing(query, ranked[0], index)
     x = scoring.confidence_features(
         np.array([c.score for c in by_score]),
         ranked[0].features,
         index.lexical.unknown_share(query.terms),
         index.lexical.unknown_share(query.terms, named_terms(question)),
-        missing(query, ranked[0], index),
-        language(question) == "en",
+        absent,
+        english,
     )
     p = scoring.probability(x, weights)
-    return Judged(ranked, p, scoring.level(p, weights), tuple(float(v) for v in x))
+    confidence = scoring.level(p, weights)
+    # None of a French question's words in the best sentence, the lines it leans on or its
+    # section ("Quelle est la recette de la blanquette ?"): nothing comes close, whatever the
+    # model's probability (off-topic questions lie outside what it was fitted on). A follow-up's
+    # own words are few ("Et pour Toulouse ?"), an English question's are in another
+    # language: the rule leaves them to the model.
+    if not english and not query.context_terms and absent >= ALL_ABSENT:
+        confidence = "none"
+    return Judged(ranked, p, confidence, tuple(float(v) for v in x))
 
 
 def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:

@@ -171,6 +171,39 @@ def test_a_table_row_is_quoted_with_its_cells(each_assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # near misses from the issue: the dossier names the town, never its population
+        "Combien d'habitants compte Villers-Cotterêts ?",
+        "Quelle est la population de Villers-Cotterêts ?",
+    ],
+)
+def test_a_value_the_dossier_never_gives_is_not_answered_with_confidence(each_assistant, question):
+    answer = each_assistant.ask(question)
+    assert answer.confidence != "high", answer.text
+    assert answer.abstained or answer.text.startswith(CLOSEST[answer.language])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["Quel temps fera-t-il demain ?", "Quelle est la recette de la blanquette de veau ?"]
+)
+def test_a_question_none_of_whose_words_the_answer_holds_is_declined(each_assistant, question):
+    # both were answered with high confidence by « Retrouvez l’intégralité des mesures… »
+    answer = each_assistant.ask(question)
+    assert answer.confidence == "none" and answer.citations == [], answer.text
+
+
+@pytest.mark.slow
+def test_alt_edic_s_seat_is_quoted_or_not_claimed(each_assistant):
+    # The chat's example: its answer is in other words (« siège social… à Villers-Cotterêts »).
+    # Until the answerer finds it, the closest sentences must not be given as the answer.
+    answer = each_assistant.ask("Where will ALT-EDIC be based?")
+    assert answer.confidence != "high" or "Villers-Cotterêts" in answer.citations[0].quote, answer.text
+
+
+@pytest.mark.slow
 def test_a_list_question_gets_every_announced_item(each_assistant):
     # the issue's case: the heading « 7 nouveaux lauréats… » was quoted without a laureate
     answer = each_assistant.ask(
