@@ -100,6 +100,7 @@ def enumerate_list(
     None when no plausible sentence announces a list whose items can all be found."""
     if not ranked:
         return None
+    documents: dict[str, tuple[dict[int, tuple[Passage, int]], list[int]]] = {}  # read once each
     for c in ranked:
         if math.exp(c.score - ranked[0].score) < ratio:
             break
@@ -108,13 +109,16 @@ def enumerate_list(
         if count is None or not (sentence.heading or sentence.text.rstrip().endswith(":") or _opens(c)):
             continue
         document = index.document(c.passage.document)
-        where = _positions(index, document.name)
+        if document.name not in documents:
+            where = _positions(index, document.name)
+            documents[document.name] = (where, sorted(where))
+        where, starts = documents[document.name]
         spans = items(document, sentence.end, count, {s: p.sentences[i] for s, (p, i) in where.items()})
         if len(spans) < count:
             continue
         picked = [(c.passage, c.position)]
         for a, b in spans:
-            picked.extend(where[s] for s in sorted(where) if a <= s < b)
+            picked.extend(where[s] for s in starts[bisect_left(starts, a) : bisect_left(starts, b)])
         return picked
     return None
 
