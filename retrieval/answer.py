@@ -45,7 +45,7 @@ _ANAPHORA = re.compile(
     r"Ainsi|Par ailleurs|De plus|En outre|Pour y parvenir|Parmi eux|Parmi ces|Ce dernier|Cette dernière)\b"
 )
 MAX_SHORT_WORDS = 10
-ALL_ABSENT = 1.0 - 1e-9  # ``missing`` when none of the question's terms is there (float sums)
+ALL_ABSENT = 1.0 - 1e-9  # a share of the question's terms that is all of them (float sums)
 MAX_RUN = 6
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 
@@ -385,22 +385,24 @@ def judge(
         return Judged([], 0.0, "none", ())
     english = language(question) == "en"
     absent = missing(query, ranked[0], index)
+    unknown = index.lexical.unknown_share(query.terms)
     x = scoring.confidence_features(
         np.array([c.score for c in by_score]),
         ranked[0].features,
-        index.lexical.unknown_share(query.terms),
+        unknown,
         index.lexical.unknown_share(query.terms, named_terms(question)),
         absent,
         english,
     )
     p = scoring.probability(x, weights)
     confidence = scoring.level(p, weights)
-    # None of a French question's words in the best sentence, the lines it leans on or its
-    # section ("Quelle est la recette de la blanquette ?"): nothing comes close, whatever the
-    # model's probability (off-topic questions lie outside what it was fitted on). A follow-up's
-    # own words are few ("Et pour Toulouse ?"), an English question's are in another
-    # language: the rule leaves them to the model.
-    if not english and not query.context_terms and absent >= ALL_ABSENT:
+    # Nothing comes close, whatever the model's probability (off-topic questions lie outside
+    # what it was fitted on), when the dossier knows none of the question's words ("What is
+    # the recipe for beef stew?"), or, for a French question, when none of them is in the best
+    # sentence, the lines it leans on or its section ("Quel temps fera-t-il demain ?"). A
+    # follow-up's own words are few ("Et pour Toulouse ?"), an English question's are in
+    # another language: those are left to the model.
+    if not query.context_terms and (unknown >= ALL_ABSENT or (not english and absent >= ALL_ABSENT)):
         confidence = "none"
     return Judged(ranked, p, confidence, tuple(float(v) for v in x))
 

@@ -187,10 +187,15 @@ def test_a_value_the_dossier_never_gives_is_not_answered_with_confidence(each_as
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "question", ["Quel temps fera-t-il demain ?", "Quelle est la recette de la blanquette de veau ?"]
+    "question",
+    [
+        "Quel temps fera-t-il demain ?",
+        "Quelle est la recette de la blanquette de veau ?",
+        "What is the recipe for beef stew?",
+    ],
 )
 def test_a_question_none_of_whose_words_the_answer_holds_is_declined(each_assistant, question):
-    # both were answered with high confidence by « Retrouvez l’intégralité des mesures… »
+    # each was answered with high confidence by « Retrouvez l’intégralité des mesures… »
     answer = each_assistant.ask(question)
     assert answer.confidence == "none" and answer.citations == [], answer.text
 
