@@ -67,6 +67,9 @@ class AnswerParams:
     list_ratio: float = 0.1
     # "Le plus / the largest": rows whose probability is at least this share of the best's compete.
     extreme_ratio: float = 0.05
+    # A sentence carrying the asked amount, date or place comes before a better-scored one that
+    # carries none when its probability is at least this share of the best's (``scoring.typed_choice``).
+    typed_ratio: float = 0.05
     list_sentences: int = 8
     list_words: int = 200
 
@@ -371,6 +374,12 @@ def extreme_first(
     ]
 
 
+def typed_first(ranked: list[Candidate], params: AnswerParams) -> list[Candidate]:
+    """``ranked`` with the sentence ``scoring.typed_choice`` picks first, if any."""
+    pick = scoring.typed_choice([c.features for c in ranked], [c.score for c in ranked], params.typed_ratio)
+    return ranked if pick is None else [ranked[pick], *ranked[:pick], *ranked[pick + 1 :]]
+
+
 def _unit_kind(sentence: Sentence, units: list[Unit]) -> str | None:
     return units[sentence.unit].kind if sentence.unit is not None and sentence.unit < len(units) else None
 
@@ -380,7 +389,7 @@ def judge(
 ) -> Judged:
     question = query.question or query.text
     by_score = rank(candidates(query, hits, index, params), weights)
-    ranked = extreme_first(by_score, asked(question).extreme, index, params)
+    ranked = typed_first(extreme_first(by_score, asked(question).extreme, index, params), params)
     if not ranked:
         return Judged([], 0.0, "none", ())
     english = language(question) == "en"

@@ -80,6 +80,17 @@ _MONEY = re.compile(
     r"alloué|dot[ée]|euros?\b|argent|salaire|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
     re.IGNORECASE,
 )
+# "Where will ALT-EDIC be based?": the place asked is a seat, which the dossier gives with a
+# word of seat ("dont le siège social sera établi à Villers-Cotterêts"); a place where
+# something merely happened ("Le 8 mars 2024, à Paris, s'est tenue…") is no answer.
+_SEAT_WORDS = (
+    r"siège|siégera|implanté\w*|implantation|situé\w*|basé\w*|localisé\w*|installé\w*|établie?s?|hébergé\w*|"
+    r"domicilié\w*"
+)
+_FRAME_WORDS = r"based|located|headquartered|headquarters|situated"
+_SEAT_ASKED = re.compile(rf"\b(?:{_FRAME_WORDS}|{_SEAT_WORDS})\b", re.IGNORECASE)
+_SEAT_FRAME = re.compile(rf"\b(?:{_FRAME_WORDS})\b", re.IGNORECASE)
+_SEAT = re.compile(rf"\b(?:{_SEAT_WORDS})\b", re.IGNORECASE)
 _MOST = re.compile(
     r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
 )
@@ -145,6 +156,7 @@ class Asked:
     extreme: str | None = None  # "max" or "min": the row with the extreme value
     unit: str | None = None  # what is counted ("combien d'étudiants": its index term), "€" for money
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
+    seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
 
     @property
     def typed(self) -> bool:
@@ -169,7 +181,15 @@ def asked(question: str) -> Asked:
             and (terms := analyze(counted.group(1)))
         ):
             unit = terms[0]
-    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)))
+    seat = kind == PLACE and bool(_SEAT_ASKED.search(text))
+    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)), seat)
+
+
+def frame_words(question: str) -> list[str]:
+    """English words that only say what kind of answer is asked ("based" in "Where will X be
+    based?"): not what the question is about, so not brought to the dossier's words ("based"
+    is no « bases »). French ones are the dossier's own words (« siège », « implanté »)."""
+    return [m.group().lower() for m in _SEAT_FRAME.finditer(question)] if asked(question).seat else []
 
 
 def _dates(text: str) -> list[str]:
@@ -203,6 +223,8 @@ def carries(want: Asked, text: str) -> bool:
             )
         return bool(amounts)
     if kind == PLACE:  # an acronym after a preposition is a topic ("en IA"), not a place
+        if want.seat and not _SEAT.search(text):
+            return False
         names = [m.group() for m in _PLACE.finditer(text) if not m.group().split()[-1].isupper()]
     else:
         names = [m.group() for m in _PROPER.finditer(" " + text)]

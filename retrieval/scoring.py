@@ -108,6 +108,34 @@ def features(
     )
 
 
+_POSITION = {name: i for i, name in enumerate(FEATURES)}
+
+
+def feature(values: tuple[float, ...], name: str) -> float:
+    """One named feature of a candidate's vector."""
+    return values[_POSITION[name]]
+
+
+def typed_choice(features: list[tuple[float, ...]], scores: list[float], ratio: float) -> int | None:
+    """Which of the candidates (best score first) to answer with instead of the best, if any.
+
+    When the best sentence lacks the amount, date or place asked for, the best plausible
+    one (probability at least ``ratio`` of the best's) that carries it and covers the
+    question's terms as fully with its section title: "Where will ALT-EDIC be based?" is
+    answered by the seat given in the ALT-EDIC section, not by a sentence of that section
+    that names ALT-EDIC and no place.
+    """
+    if not features or feature(features[0], "untyped") == 0.0:
+        return None
+    topic = feature(features[0], "lexical_section")
+    for i in range(1, len(features)):
+        if math.exp(scores[i] - scores[0]) < ratio:
+            break
+        if feature(features[i], "typed") and feature(features[i], "lexical_section") >= topic:
+            return i
+    return None
+
+
 @dataclass(frozen=True)
 class Weights:
     ranker: np.ndarray  # one weight per FEATURES

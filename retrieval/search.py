@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .asked import frame_words
 from .crosslingual import WordVectors, content_words
 from .embedder import Embedder
 from .lexical import analyze
@@ -59,8 +60,10 @@ class Searcher:
         default the store's current state)."""
         full = f"{context} {text}" if context else text
         terms = analyze(text)
-        if language(text) == "en":
-            words = content_words(text)
+        if language(text) == "en":  # an English word that only says what is asked has no French match
+            frame = set(frame_words(text))
+            terms = [t for t in terms if t not in {u for w in frame for u in analyze(w)}]
+            words = [w for w in content_words(text) if w not in frame]
             vocabulary = (contents or self.store.contents()).vocabulary
             terms = list(dict.fromkeys([*terms, *vocabulary.terms(self.words(words))]))
         return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asked import AGENT, AMOUNT, DATE, NAME, PLACE, asked, carries, value
+from retrieval.asked import AGENT, AMOUNT, DATE, NAME, PLACE, asked, carries, frame_words, value
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_amounts_in_euros_compare(text, euros):
 
 
 def test_a_place_follows_a_preposition_of_place_and_is_no_acronym():
-    where = asked("Where will ALT-EDIC be based?")
+    where = asked("In which city will the first general assembly of ALT-EDIC take place?")
     assert carries(where, "dont le siège social sera établi à Villers-Cotterêts")
     assert carries(where, "ANITI IA Cluster (Université de Toulouse) – 20 M€")
     assert not carries(where, "Le centre d’expertise de l’ALT-EDIC apportera un appui en IA générative")
@@ -117,3 +117,24 @@ def test_a_population_is_a_count_of_inhabitants_and_number_words_are_whole_words
     assert carries(population, "la ville compte 10 000 habitants")
     assert asked("Quel est le salaire moyen d'un data scientist ?").unit == "€"
     assert asked("Quelle est la date de clôture de l'appel à projets ?").kind == "date"
+
+
+def test_a_seat_is_asked_by_its_verb_and_answered_by_a_word_of_seat():
+    based = asked("Where will ALT-EDIC be based?")
+    assert based.kind == PLACE and based.seat
+    # where something happened is no seat; where it is established is
+    assert not carries(based, "Le 8 mars 2024, à Paris, s'est tenue la première assemblée générale")
+    assert carries(based, "dont le siège social sera établi à Villers-Cotterêts")
+    assert asked("Où sera implanté le supercalculateur ?").seat
+    # a place asked otherwise takes any place, and « établissement » is no seat
+    held = asked("Where was the first general assembly held?")
+    assert not held.seat and carries(held, "Le 8 mars 2024, à Paris, s'est tenue la première assemblée")
+    assert not asked("Dans quelle ville se trouve l'établissement ?").seat
+
+
+def test_only_english_seat_verbs_are_frame_words():
+    # "based" would be brought to « bases » (de données); « siège » is the dossier's own word
+    assert frame_words("Where will ALT-EDIC be based?") == ["based"]
+    assert frame_words("In which city is Giskard headquartered?") == ["headquartered"]
+    assert frame_words("Où sera établi le siège social de l'ALT-EDIC ?") == []
+    assert frame_words("Which projects are based on open source?") == []  # no place asked
