@@ -181,6 +181,10 @@ def answer_metrics(results: list[Result]) -> dict[str, float]:
             1.0 if normalize_space(c.quote) in normalize_space(c.passage.text) else 0.0 for c in cited
         ),
         "median_words": statistics.median([r.words for r in answered]) if answered else 0.0,
+        # What a reader risks: answers given with confidence "high" that hold no gold span
+        # (a wrong quote, or any answer to a question the dossier can't answer).
+        "answered": len(answered),
+        "wrong_answers": sum(1 for r in answered if not r.correct),
     }
 
 

@@ -48,6 +48,8 @@ def _summary_lines(report: Report) -> list[str]:
         f"answers: gold span in answer {_pct(a['span'])}, in the first quote {_pct(a['first_quote'])}, "
         f"quotes verbatim {_pct(a['verbatim'])}, "
         f"citation precision {_pct(a['citation_precision'])}, median length {a['median_words']:g} words",
+        f"answered with confidence: {a['answered']}, of which {a['wrong_answers']} hold no gold span "
+        f"(a wrong quote, or an answer to a question the dossier can't answer)",
         f"declined (confidence low or none): {ab['right']} right / {ab['wrong']} wrong of {ab['abstained']} "
         f"(precision {_pct(ab['precision'])}, recall {_pct(ab['recall'])}, "
         f"false abstentions {_pct(ab['false_abstention_rate'])} of answerable)",

@@ -97,3 +97,27 @@ def test_eval_command_reports_on_the_test_split(assistant, settings):
     assert {"hybrid", "dense", "bm25", "rrf"} == set(data["retrieval"])
     assert all(item["split"] == "test" for item in data["items"])
     assert data["retrieval"]["hybrid"]["hit@5"] >= 0.9
+
+
+def test_wrong_answers_count_confident_answers_without_a_gold_span():
+    from retrieval.evaluate import Result, answer_metrics
+    from retrieval.questions import Item
+    from retrieval.records import Answer
+
+    def result(n: int, answers: tuple[str, ...], text: str, confidence: str) -> Result:
+        item = Item(
+            f"q{n}", "?", "fr", "direct" if answers else "unanswerable", answers, answers, "test", None
+        )
+        answer = Answer("?", text, confidence == "none", [], [], 0.5, "fr", confidence=confidence)
+        return Result(item, set(), {"hybrid": []}, answer)
+
+    metrics = answer_metrics(
+        [
+            result(1, ("360 M€",), "« … 360 M€ … »", "high"),  # right
+            result(2, ("360 M€",), "« … 70 M€ … »", "high"),  # a wrong quote
+            result(3, ("360 M€",), "closest: « … 70 M€ … »", "low"),  # declined: not an answer
+            result(4, (), "« … Paris … »", "high"),  # answers what the dossier can't
+            result(5, (), "Le dossier ne répond pas.", "none"),
+        ]
+    )
+    assert metrics["answered"] == 3 and metrics["wrong_answers"] == 2
