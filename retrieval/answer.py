@@ -27,6 +27,7 @@ from .lexical import analyze
 from .listing import enumerate_list
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
+from .sentences import opens_on_reference
 from .store.base import Contents
 from .text import language
 
@@ -39,11 +40,6 @@ CLOSEST = {
     "fr": "Le dossier ne le dit pas exactement ; ce qui s’en rapproche le plus :",
     "en": "The dossier does not say this exactly; the closest it comes is:",
 }
-# A sentence opening on one of these leans on what comes before it.
-_ANAPHORA = re.compile(
-    r"^(?:Il|Elle|Ils|Elles|Ce|Cet|Cette|Ces|Celui|Celle|Ceux|Celles|Son|Sa|Ses|Leur|Leurs|Cela|Ceci|"
-    r"Ainsi|Par ailleurs|De plus|En outre|Pour y parvenir|Parmi eux|Parmi ces|Ce dernier|Cette dernière)\b"
-)
 MAX_SHORT_WORDS = 10
 ALL_ABSENT = 1.0 - 1e-9  # a share of the question's terms that is all of them (float sums)
 MAX_RUN = 6
@@ -102,7 +98,7 @@ def _is_short_line(passage: Passage, i: int) -> bool:
 
 
 def _opens_on_pronoun(s: Sentence) -> bool:
-    return bool(_ANAPHORA.match(s.text))
+    return opens_on_reference(s.text)
 
 
 def context_before(passage: Passage, i: int) -> list[int]:

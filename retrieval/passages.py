@@ -10,7 +10,9 @@ its description); each later part carries the unit's head (the row's cells,
 the list's introduction) in ``Passage.head``, which the retrievers see and
 no quote includes, and a cut paragraph repeats its last sentence in the next
 part, so an answer that spans the cut is whole in one of them. A short tail
-is merged into the passage before it.
+is merged into the passage before it. A passage that opens on a reference to
+the one before it (« Coordonné par Inria…, il a pour ambition… ») carries the
+sentence referred to as its head.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .records import HEADING, LIST, PAGE_HEADER, PARAGRAPH, TABLE_ROW, Document, Passage, Sentence
-from .sentences import split_sentences
+from .sentences import opens_on_reference, split_sentences
 from .units import find_units
 
 
@@ -58,7 +60,7 @@ def _document_passages(doc: Document, params: SplitParams) -> list[Passage]:
         doc.units = find_units(doc)
     groups: list[tuple[list[Sentence], str | None]] = []
     for section in _by_section(doc, split_sentences(doc)):
-        groups.extend(_group(doc, section, params))
+        groups.extend(_with_antecedents(section, _group(doc, section, params)))
     key = document_key(doc.name)
     per_page: dict[int | None, int] = {}
     out = []
@@ -94,6 +96,33 @@ def _by_section(doc: Document, sentences: list[Sentence]) -> list[list[Sentence]
             current_section = section
         runs[-1].append(sentence)
     return runs
+
+
+# "Coordonné par Inria…, il a pour ambition…": the subject pronoun of the main clause
+# refers to what came before, as a sentence opening on it does. (Only here: quoting the
+# sentence before with such a sentence, as ``answer.context_before`` does for one opening
+# on a reference, made the dev answers no better.)
+_CLAUSE_PRONOUN = re.compile(r"^[^,.;:]{3,120},\s+(?:il|elle|ils|elles)\s")
+
+
+def _with_antecedents(
+    section: list[Sentence], groups: list[tuple[list[Sentence], str | None]]
+) -> list[tuple[list[Sentence], str | None]]:
+    """A passage that opens on a reference to the passage before it (« Ces premiers projets… »,
+    « Coordonné par Inria…, il… ») carries, as its head, the nearest sentence before it that
+    doesn't: what « il » stands for (« …le dispositif PEPR… ») is then in its index text."""
+    position = {s.start: k for k, s in enumerate(section)}
+    out = []
+    for group, head in groups:
+        first = group[0]
+        if head is None and (opens_on_reference(first.text) or _CLAUSE_PRONOUN.match(first.text)):
+            k = position[first.start] - 1
+            while k >= 0 and opens_on_reference(section[k].text) and not section[k].heading:
+                k -= 1
+            if k >= 0 and not section[k].heading:  # a heading is the section's title already
+                head = section[k].text
+        out.append((group, head))
+    return out
 
 
 @dataclass

@@ -119,7 +119,8 @@ class Passage:
     text: str
     sentences: tuple[Sentence, ...]
     # The head of the unit this passage starts inside of (a table row's cells, a list's
-    # introduction), so the retrievers see what its first sentences refer to.
+    # introduction), or the sentence its opening refers to (« …il… »), so the retrievers
+    # see what its first sentences refer to.
     head: str | None = None
 
     @property
@@ -127,8 +128,9 @@ class Passage:
         return len(self.text.split())
 
     def index_text(self) -> str:
-        """What the retrievers see: the section title and the head of the unit the passage
-        starts inside of give context to its text (they are never quoted)."""
+        """What the retrievers see: the section title and the head (of the unit the passage
+        starts inside of, or the sentence its opening refers to) give context to its text
+        (they are never quoted)."""
         context = [c for c in (self.section, self.head) if c and not self.text.startswith(c)]
         return "\n".join([*context, self.text])
 

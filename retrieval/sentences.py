@@ -15,6 +15,18 @@ import re
 
 from .records import BULLET, Document, Sentence
 
+# A sentence opening on one of these leans on what comes before it.
+_ANAPHORA = re.compile(
+    r"^(?:Il|Elle|Ils|Elles|Ce|Cet|Cette|Ces|Celui|Celle|Ceux|Celles|Son|Sa|Ses|Leur|Leurs|Cela|Ceci|"
+    r"Ainsi|Par ailleurs|De plus|En outre|Pour y parvenir|Parmi eux|Parmi ces|Ce dernier|Cette dernière)\b"
+)
+
+
+def opens_on_reference(text: str) -> bool:
+    """The sentence leans on what comes before it (« Ce projet vise… », « Il a pour… »)."""
+    return bool(_ANAPHORA.match(text))
+
+
 # Abbreviations after which a following capital does not start a sentence.
 ABBREVIATIONS = frozenset(
     [

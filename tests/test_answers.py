@@ -130,6 +130,8 @@ def test_confidence_and_abstention_agree(each_report):
         ("Que fait le projet PEP-BIOccIA ?", "cartographier les milieux naturels"),
         ("Qui est la ministre de la Culture ?", "Rachida Dati"),
         ("Which cluster gets the largest amount?", "75 M€"),
+        # « il » is the PEPR, named in the passage before (its head)
+        ("Quel est le rôle de l'INRIA dans le PEPR IA ?", "Coordonné par Inria"),
     ],
 )
 def test_these_questions_get_the_right_first_quote(each_assistant, question, span):

@@ -76,6 +76,22 @@ def test_a_passage_starting_inside_a_unit_carries_its_head(loaded):
     assert continued >= 3  # the Communs numériques and IA embarquée lists, long paragraphs
 
 
+def test_a_passage_opening_on_a_reference_carries_the_sentence_it_refers_to(loaded):
+    _, passages = loaded
+    by_start = {p.sentences[0].text[:40]: p for p in passages}
+    # « il » is the PEPR, named two sentences earlier, in the passage before
+    pepr = by_start["Coordonné par Inria en partenariat avec "]
+    assert pepr.head.startswith(
+        "Tel est l’objectif du dispositif « programme et équipement de recherche » (PEPR)"
+    )
+    assert "PEPR" in pepr.index_text() and "PEPR" not in pepr.text
+    # « Ces premiers projets… » refers to the sentence closing the passage before
+    projects = by_start["Ces premiers projets du programme de rec"]
+    assert projects.head and projects.head in passages[passages.index(projects) - 1].text
+    # a passage opening on a sentence of its own carries none
+    assert all(p.head is None for p in passages if p.sentences[0].text.startswith("Tel est l’objectif"))
+
+
 def test_overlap_is_at_most_one_sentence(loaded):
     _, passages = loaded
     for a, b in zip(passages, passages[1:]):
