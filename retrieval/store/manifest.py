@@ -21,9 +21,15 @@ from ..passages import SplitParams
 from .base import IndexCorrupt
 from .ingest import outstanding
 
-FORMAT = 5  # bump when the files, the cleaning or the splitting change
+FORMAT = 6  # bump when the files, the cleaning or the splitting change
 PROBE_MIN_COSINE = 0.999
 MANIFEST = "manifest.json"
+
+
+def splitting(params: SplitParams) -> dict:
+    """What a database records of how its passages were cut: the parameters and the format
+    (a change of the splitting code bumps FORMAT, as for the files)."""
+    return {**params.as_dict(), "format": FORMAT}
 
 
 def new_manifest(embedder: Embedder, params: SplitParams, corpus: dict, dense: dict, counts: dict) -> dict:

@@ -30,7 +30,7 @@ from ..passages import SplitParams
 from .base import Contents, DocumentError, IndexMissing, IndexProblem, Ingested, Ranked
 from .codec import document_record, passage_record, read_document, read_passage
 from .ingest import assemble, embed, plan_add, plan_sync
-from .manifest import model_change
+from .manifest import model_change, splitting
 from .pg_schema import (
     BM25_QUERY,
     DENSE_QUERY,
@@ -363,7 +363,7 @@ class PostgresStore:
     def record_model(self, embedder: Embedder, params: SplitParams) -> None:
         with self._lock, self.conn.transaction():
             self._set_meta("model", {"name": embedder.name, "dim": embedder.dim, "probe": embedder.probe()})
-            self._set_meta("splitting", params.as_dict())
+            self._set_meta("splitting", splitting(params))
         self.stale = None
 
     def held(self) -> dict[str, str]:
@@ -381,8 +381,8 @@ class PostgresStore:
         """Bring the database in step with ``corpus_dir``: embed only new or changed documents (by
         checksum), drop those gone; everything when the model or splitting changed."""
         held = self.held()
-        if self.stale or (held and self._meta("splitting") != params.as_dict()):
-            log(f"re-embedding every document: {self.stale or 'the splitting parameters changed'}")
+        if self.stale or (held and self._meta("splitting") != splitting(params)):
+            log(f"re-embedding every document: {self.stale or 'the splitting changed'}")
             held = {}
             self.put([], list(self.held()))
             if self.stale:  # the shared word vectors are the old model's too
