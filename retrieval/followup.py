@@ -37,8 +37,24 @@ def is_followup(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and not names_something
 
 
+def _names(question: str) -> list[str]:
+    """Its words that name something: capitalised after the first word, or holding a digit."""
+    words = question.split()[1:]
+    return [w for w in words if w[:1].isupper() or any(c.isdigit() for c in w)]
+
+
 def with_context(question: str, previous: str | None) -> str | None:
-    """The previous question to search with, or None when ``question`` stands alone."""
-    if previous and previous.strip() and is_followup(question):
-        return previous.strip()
-    return None
+    """The previous question to search with, or None when ``question`` stands alone.
+
+    A follow-up that names something puts it in the place of what the previous question
+    named ("And the one in Grenoble?" after "How much is the Toulouse AI cluster
+    getting?"): the previous question is searched without its names.
+    """
+    if not (previous and previous.strip() and is_followup(question)):
+        return None
+    context = previous.strip()
+    if _names(question):
+        dropped = set(_names(context))
+        first, *rest = context.split()
+        context = " ".join([first, *(w for w in rest if w not in dropped)])
+    return context

@@ -52,6 +52,16 @@ _EXTRA = [
     "does",
     "do",
     "did",
+    # English words that stand for something said, or say little ("the one in Grenoble",
+    # "which cluster gets…", "who else…"), which bm25s's list lacks and the cross-lingual
+    # map would take for dossier words ("one" → « UNA », "gets" → « gestes »)
+    "one",
+    "ones",
+    "get",
+    "gets",
+    "getting",
+    "got",
+    "else",
     "donc",
     "car",
     "ni",

@@ -48,7 +48,20 @@ def test_more_topic_terms_than_the_limit_stand_alone_even_after_an_opener():
 
 
 def test_a_follow_up_gets_the_previous_question_stripped():
-    assert with_context("Et pour Toulouse ?", f"  {PREVIOUS} ") == PREVIOUS
+    assert with_context("Et quand ?", f"  {PREVIOUS} ") == PREVIOUS
+
+
+def test_a_name_in_the_follow_up_takes_the_place_of_the_previous_question_s():
+    # searched with Grenoble and MIAI, "Et pour Toulouse ?" came back with Grenoble's amount
+    assert with_context("Et pour Toulouse ?", PREVIOUS) == "Combien reçoit le cluster de ?"
+    assert (
+        with_context("And the one in Grenoble?", "How much is the Toulouse AI cluster getting?")
+        == "How much is the cluster getting?"
+    )
+    # a follow-up that names nothing keeps what the previous question named
+    assert with_context(
+        "Et quel laboratoire de recherche ?", "Quelle métropole est partenaire d'IA.rbre ?"
+    ) == ("Quelle métropole est partenaire d'IA.rbre ?")
 
 
 @pytest.mark.parametrize("previous", [None, "", "   "])

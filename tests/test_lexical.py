@@ -77,3 +77,8 @@ def test_saved_and_loaded_it_scores_the_same(bm25, tmp_path):
     again = BM25.load(tmp_path, bm25.size)
     query = analyze("budget des bus")
     assert np.allclose(again.scores(query), bm25.scores(query))
+
+
+def test_english_words_that_stand_for_something_said_are_no_terms():
+    # the cross-lingual map took "one" for « UNA » and "gets" for « gestes »
+    assert analyze("Which cluster gets the most? And the one in Grenoble?") == ["clust", "grenobl"]
