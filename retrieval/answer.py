@@ -455,7 +455,7 @@ def compose(
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
     listed = (
-        enumerate_list(judged.ranked, index, want.own, params.list_ratio, params.list_sentences)
+        enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_sentences)
         if want.many and not want.extreme
         else None
     )

@@ -43,14 +43,25 @@ _ANNOUNCED = re.compile(
 )
 
 
-def announced(text: str, most: int, asked_terms: frozenset[str]) -> int | None:
+def _counted(m: re.Match) -> int:
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _COUNTS[word]
+
+
+def stated_count(question: str) -> int | None:
+    """How many items the question itself says there are (« les huit projets retenus »)."""
+    m = _ANNOUNCED.search(question)
+    return _counted(m) if m else None
+
+
+def announced(text: str, most: int, asked_terms: frozenset[str], count: int | None = None) -> int | None:
     """The number of items ``text`` announces (2 to ``most``) of something the question names
-    (« Quels projets… » and « quatre projets »; not « ces deux dernières années »), or None: a
-    longer list can't be quoted whole, and a lone item is no list."""
+    (« Quels projets… » and « quatre projets »; not « ces deux dernières années »), or as many
+    as the question says there are (``count``: « les huit projets… » and « 8 nouveaux
+    lauréats »), or None: a longer list can't be quoted whole, and a lone item is no list."""
     for m in _ANNOUNCED.finditer(text):
-        word = m.group(1).lower()
-        n = int(word) if word.isdigit() else _COUNTS[word]
-        if 2 <= n <= most and set(analyze(m.group(2))) & asked_terms:
+        n = _counted(m)
+        if 2 <= n <= most and (n == count or set(analyze(m.group(2))) & asked_terms):
             return n
     return None
 
@@ -92,20 +103,21 @@ def items(
 
 
 def enumerate_list(
-    ranked: list, index: Contents, asked_terms: frozenset[str], ratio: float, most: int
+    ranked: list, index: Contents, question: str, asked_terms: frozenset[str], ratio: float, most: int
 ) -> list[tuple[Passage, int]] | None:
-    """(passage, position) of an announcement of what the question (its index terms
+    """(passage, position) of an announcement of what ``question`` (its index terms
     ``asked_terms``) asks for among the plausible ``ranked`` candidates (those within ``ratio``
     of the best's probability), then of the sentences of each item it announces;
     None when no plausible sentence announces a list whose items can all be found."""
     if not ranked:
         return None
     documents: dict[str, tuple[dict[int, tuple[Passage, int]], list[int]]] = {}  # read once each
+    stated = stated_count(question)
     for c in ranked:
         if math.exp(c.score - ranked[0].score) < ratio:
             break
         sentence = c.sentence
-        count = announced(sentence.text, most, asked_terms)
+        count = announced(sentence.text, most, asked_terms, stated)
         if count is None or not (sentence.heading or sentence.text.rstrip().endswith(":") or _opens(c)):
             continue
         document = index.document(c.passage.document)

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.asked import asked
 from retrieval.corpus import load_corpus
-from retrieval.listing import announced, items
+from retrieval.listing import announced, items, stated_count
 from retrieval.passages import make_passages
 
 from .conftest import CORPUS
@@ -41,7 +41,17 @@ def own(question: str) -> frozenset[str]:
     ],
 )
 def test_the_count_a_sentence_announces(text, question, count):
-    assert announced(text, 8, own(question)) == count
+    assert announced(text, 8, own(question), stated_count(question)) == count
+
+
+def test_a_list_of_as_many_items_as_the_question_says_is_announced_whatever_it_calls_them():
+    question = "Quels sont les huit projets retenus dans la vague 2 ?"
+    assert stated_count(question) == 8
+    heading = "8 nouveaux lauréats de la vague 2 de l’appel à projets"  # lauréats, not projets
+    assert announced(heading, 8, own(question), stated_count(question)) == 8
+    assert announced("Trois projets de démonstrateurs :", 8, own(question), stated_count(question)) == 3
+    assert announced("sept lauréats :", 8, own(question), stated_count(question)) is None
+    assert stated_count("Quels projets complètent l'offre ?") is None
 
 
 @pytest.fixture(scope="module")
