@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scoring
-from .asked import amount_shape, asked, carries, value
+from .asked import PLACE, amount_shape, asked, carries, value
 from .lexical import analyze
 from .listing import enumerate_list
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
@@ -238,16 +238,17 @@ def rank(found: list[Candidate], weights: scoring.Weights) -> list[Candidate]:
     return scored
 
 
-def missing(query: Query, best: Candidate, index: Contents) -> float:
-    """Share of the question's term weight (unknown terms weighing as the rarest) that the best
-    sentence, the lines it leans on and its section title don't hold: "population" in
-    "Quelle est la population de Villers-Cotterêts ?" when the sentence only names the town."""
+def missing(query: Query, best: Candidate, index: Contents, only: set[str] | None = None) -> float:
+    """Share of the question's term weight (unknown terms weighing as the rarest; ``only``: of
+    those terms alone) that the best sentence, the lines it leans on and its section title
+    don't hold: "population" in "Quelle est la population de Villers-Cotterêts ?" when the
+    sentence only names the town."""
     p, i = best.passage, best.position
     terms = set(_terms(f"{p.section or ''} {p.head or ''}"))
     before, after = reach(p, i, index.document(p.document).units)
     for j in (*before, i, *after):
         terms |= _terms(p.sentences[j].text)
-    unique = set(query.terms)
+    unique = set(query.terms) if only is None else only
     total = sum(index.lexical.idf(t) for t in unique)
     return sum(index.lexical.idf(t) for t in unique if t not in terms) / total if total else 0.0
 
@@ -466,6 +467,13 @@ def compose(
     # the dossier comes, not the answer ("Combien d'habitants compte Villers-Cotterêts ?").
     quoted = " ".join(c.quote for c in citations)
     if judged.confidence == "high" and want.kind in scoring.VALUE_TYPES and not carries(want, quoted):
+        judged = replace(judged, confidence="low")
+    # A place is where something is: when the answer, what it leans on and its section name
+    # none of the things the question asks about, the place is another's (« Où se trouve le
+    # siège de Mistral AI ? » and the one seat the dossier gives, ALT-EDIC's).
+    names = {t for t in named_terms(question) if t in index.lexical.df}
+    elsewhere = want.kind == PLACE and names and missing(query, judged.ranked[0], index, names) >= ALL_ABSENT
+    if judged.confidence == "high" and elsewhere:
         judged = replace(judged, confidence="low")
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"

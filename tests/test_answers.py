@@ -207,7 +207,11 @@ def test_a_question_none_of_whose_words_the_answer_holds_is_declined(each_assist
 @pytest.mark.slow
 def test_the_seat_of_another_organisation_is_not_claimed(each_assistant):
     # The one seat the dossier gives is ALT-EDIC's: it answers no other "where is X based?".
-    for question in ("In which city is Giskard headquartered?", "Where is Mistral AI based?"):
+    for question in (
+        "In which city is Giskard headquartered?",
+        "Where is Mistral AI based?",
+        "Où se trouve le siège de Mistral AI ?",  # « siège » is in the seat's sentence, Mistral isn't
+    ):
         answer = each_assistant.ask(question)
         assert answer.confidence != "high", answer.text
 
