@@ -29,9 +29,8 @@ RANKER_L2 = 0.1
 # (5-fold: unanswerable declined 0.375 at C=1, 0.453 here, at the same 2.1% of
 # answerable questions declined).
 CONFIDENCE_C = 10.0
-# Answerable questions the fitted "high" threshold may decline, on the
-# training questions: below the 2% target, since held-out questions decline
-# a little more than the ones the threshold was fitted on.
+# Answerable questions the fitted "high" threshold is set to decline, out of fold:
+# below the 2% target, for the spread between one set of questions and another.
 MAX_DECLINED = 0.015
 # Answerable questions the "low" threshold may decline outright ("none").
 MAX_NONE = 0.005
@@ -132,7 +131,7 @@ def signals(samples: list[Sample], ranker: np.ndarray) -> np.ndarray:
 
 def fit_confidence(samples: list[Sample], ranker: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Logistic regression of "the dossier answers this question" on the question's signals,
-    and the thresholds that decline at most MAX_DECLINED / MAX_NONE of the answerable ones.
+    and the thresholds below which MAX_DECLINED / MAX_NONE of the answerable ones fall.
 
     The thresholds are quantiles of out-of-fold probabilities (each question scored by a
     model fitted without its fold), estimated with Harrell and Davis's weighting of every

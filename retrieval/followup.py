@@ -33,14 +33,12 @@ def is_followup(question: str) -> bool:
         return True
     # "Quand a-t-il été lancé ?" leans on the last question; "Quand ChatGPT
     # a-t-il été lancé ?" names its own subject.
-    names_something = any(w[:1].isupper() for w in question.split()[1:])
-    return bool(_PRONOUN.search(question)) and not names_something
+    return bool(_PRONOUN.search(question)) and not _names(question)
 
 
 def _names(question: str) -> list[str]:
-    """Its words that name something: capitalised after the first word, or holding a digit."""
-    words = question.split()[1:]
-    return [w for w in words if w[:1].isupper() or any(c.isdigit() for c in w)]
+    """Its words that name something: capitalised, after the first word."""
+    return [w for w in question.split()[1:] if w[:1].isupper()]
 
 
 def with_context(question: str, previous: str | None) -> str | None:
