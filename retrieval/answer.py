@@ -170,6 +170,17 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
+def _topic_terms(passage: Passage, i: int) -> frozenset[str]:
+    """Terms of the sentence that opens the unit sentence ``i`` belongs to, within the passage."""
+    unit = passage.sentences[i].unit
+    if unit is None:
+        return frozenset()
+    for j in range(i):
+        if passage.sentences[j].unit == unit:
+            return _terms(passage.sentences[j].text)
+    return frozenset()
+
+
 def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerParams) -> list[Candidate]:
     """Every sentence of the top passages with its features (see ``scoring.FEATURES``), unscored.
 
@@ -200,6 +211,7 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
                 terms.update(_terms(passage.sentences[j].text))
             lexical = index.lexical.coverage(query.terms, terms)
             section = index.lexical.coverage(query.terms, terms | section_terms)
+            topic = index.lexical.coverage(query.terms, terms | section_terms | _topic_terms(passage, i))
             context = (
                 index.lexical.coverage(list(query.context_terms), terms | section_terms)
                 if query.context_terms
@@ -215,6 +227,7 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
                 passage_rank=hit.rank,
                 lexical=lexical,
                 lexical_section=section,
+                lexical_topic=topic,
                 known=known,
                 context=context,
                 asks_type=want.kind,

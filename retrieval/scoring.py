@@ -41,6 +41,7 @@ FEATURES = (
     "lexical",  # share of the question's term weight found in the sentence (and the lines it leans on)
     "lexical_known",  # the same, times the share of the question's terms the dossier knows
     "lexical_section",  # the same with its section title's terms
+    "lexical_topic",  # the same with the terms of the sentence that opens its unit too
     "context",  # a follow-up: share of the previous question's terms found
     "typed",  # the question asks for an amount, a date or a place and the sentence carries it
     "untyped",  # the question asks for one of those and the sentence doesn't carry it
@@ -77,6 +78,7 @@ def features(
     passage_rank: int,
     lexical: float,
     lexical_section: float,
+    lexical_topic: float,
     known: float,
     context: float,
     asks_type: str | None,
@@ -95,6 +97,7 @@ def features(
         lexical,
         lexical * known,
         lexical_section,
+        lexical_topic,
         context,
         float(asks_type in VALUE_TYPES and carries_type),
         float(asks_type in VALUE_TYPES and not carries_type),

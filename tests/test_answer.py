@@ -15,6 +15,7 @@ from retrieval.answer import (
     AnswerParams,
     Candidate,
     _cite,
+    _topic_terms,
     compose,
     context_after,
     context_before,
@@ -76,6 +77,25 @@ SENTENCES = [
     "La ville construit 40 km de pistes.",
     "Les travaux commencent en 2025.",
 ]
+
+
+def test_a_sentence_of_a_paragraph_has_the_terms_of_the_sentence_opening_it():
+    units = [Unit(0, 10, "heading"), Unit(10, 200, "paragraph"), Unit(200, 300, "paragraph")]
+    p, _ = laid_out(
+        [
+            "Les projets",
+            "Le projet Alpha (3 M€) forme les agents publics.",
+            "Il crée trois écoles de printemps.",
+            "Le programme vise les PME.",
+            "Le projet Beta équipe les mairies.",
+        ],
+        units=units,
+        unit_of={0: 0, 1: 1, 2: 1, 3: 1, 4: 2},
+    )
+    assert "alpha" in _topic_terms(p, 2) and _topic_terms(p, 2) == _topic_terms(p, 3)
+    assert _topic_terms(p, 1) == frozenset()  # it opens its paragraph
+    assert _topic_terms(p, 4) == frozenset()  # another paragraph, which it opens
+    assert "alpha" not in _topic_terms(p, 0)
 
 
 def test_a_runner_up_is_quoted_only_when_nearly_as_likely_as_the_best():

@@ -132,6 +132,8 @@ def test_confidence_and_abstention_agree(each_report):
         ("Which cluster gets the largest amount?", "75 M€"),
         # « il » is the PEPR, named in the passage before (its head)
         ("Quel est le rôle de l'INRIA dans le PEPR IA ?", "Coordonné par Inria"),
+        # the answer doesn't name the project: the sentence opening its paragraph does
+        ("How many spring schools will EFELIA ANITI set up?", "trois écoles de printemps"),
     ],
 )
 def test_these_questions_get_the_right_first_quote(each_assistant, question, span):
