@@ -138,9 +138,11 @@ _PLACE = re.compile(
     r"plateau|site|campus|ville|région|métropole|territoire)\s(?:de |du |des |d’|d')?(?:la |le |l’|l')?)"
     r"[A-ZÀ-Ý][\w’'-]+"
 )
-# An amount or count, not a year: digits with a unit or a number word.
+# An amount or count, not a year: digits with a unit or a number word, or a rank (« 1ère »); digits
+# glued to letters are a name (« 3IA », « H100 »), not a count.
 _AMOUNT = re.compile(
-    r"\d[\d\s.,]*\s?(?:%|M€|Md€|Mds€|Mds €|k€|€|(?:[^\W\d]+\s){0,2}[^\W\d]+)|\b(?:deux|trois|quatre|cinq|"
+    r"(?<!\w)\d[\d\s.,]*(?:\s?(?:%|M€|Md€|Mds€|Mds €|k€|€)|\s(?:[^\W\d]+\s){0,2}[^\W\d]+)|"
+    r"(?<!\w)\d+(?:er|ère|re|e|ème)\b|\b(?:deux|trois|quatre|cinq|"
     r"six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille|dizaine|douzaine|"
     r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|milliard|moitié|tiers|quart)s?\b(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
     re.IGNORECASE,

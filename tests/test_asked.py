@@ -110,6 +110,17 @@ def test_what_is_counted_follows_de_and_europe_is_no_euro():
     assert carries(asked("Combien d'opérations par seconde ?"), "un milliard de milliards d’opérations")
 
 
+def test_digits_glued_to_letters_are_a_name_and_a_rank_is_a_number():
+    students = asked("Combien d'étudiants compte l'Université Grenoble Alpes ?")
+    # « 3IA » and « H100 » name things: no count of students in this sentence
+    assert not carries(
+        students, "la dynamique créée par le 3IA MIAI, qui a doublé le nombre d'étudiants formés"
+    )
+    assert not carries(asked("Combien de GPU compte Jean Zay ?"), "des GPU H100 de dernière génération")
+    assert carries(students, "le 3IA MIAI forme 2 000 étudiants")
+    assert carries(asked("Quel est le rang de HEC Paris ?"), "HEC Paris, 1ère école de commerce en France")
+
+
 def test_a_population_is_a_count_of_inhabitants_and_number_words_are_whole_words():
     population = asked("Quelle est la population de Villers-Cotterêts ?")
     # « centre » holds no « cent »: the sentence naming the town carries no count
