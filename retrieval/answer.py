@@ -23,7 +23,7 @@ import numpy as np
 
 from . import scoring
 from .asked import PLACE, amount_shape, asked, carries, value
-from .lexical import analyze
+from .lexical import analyze, covered
 from .listing import enumerate_list
 from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
@@ -190,6 +190,8 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
     if not want.typed and query.context_terms:  # "Et Hi! PARIS ?" after "Quel montant reçoit …"
         want = asked(query.text)
     known = 1.0 - index.lexical.unknown_share(query.terms)
+    weighing = index.lexical.weighing(query.terms)
+    context_weighing = index.lexical.weighing(list(query.context_terms))
     english = language(query.question or query.text) == "en"
     top = hits[: params.passages]
     bm25 = [h.lexical_score or 0.0 for h in top]
@@ -209,14 +211,10 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
             terms = set(_terms(sentence.text))
             for j in before:
                 terms.update(_terms(passage.sentences[j].text))
-            lexical = index.lexical.coverage(query.terms, terms)
-            section = index.lexical.coverage(query.terms, terms | section_terms)
-            topic = index.lexical.coverage(query.terms, terms | section_terms | _topic_terms(passage, i))
-            context = (
-                index.lexical.coverage(list(query.context_terms), terms | section_terms)
-                if query.context_terms
-                else 0.0
-            )
+            lexical = covered(weighing, terms)
+            section = covered(weighing, terms, section_terms)
+            topic = covered(weighing, terms, section_terms, _topic_terms(passage, i))
+            context = covered(context_weighing, terms, section_terms)
             quoted = " ".join(passage.sentences[j].text for j in (*before, i, *after))
             typed = carries(want, quoted)
             dense = float(index.sentence_vector(passage, sentence) @ query.vector)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
@@ -101,13 +102,15 @@ class Lexicon:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
+    def weighing(self, query_terms: list[str]) -> dict[str, float]:
+        """Each query term the corpus knows, with its share of their IDF mass (they sum to 1)."""
+        unique = {t: self.idf(t) for t in dict.fromkeys(query_terms) if t in self.df}
+        total = sum(unique.values())
+        return {t: w / total for t, w in unique.items()} if total else {}
+
     def coverage(self, query_terms: list[str], text_terms: set[str]) -> float:
         """Share of the IDF mass of the query terms the corpus knows that ``text_terms`` contain (0..1)."""
-        unique = {t for t in query_terms if t in self.df}
-        total = sum(self.idf(t) for t in unique)
-        if total == 0:
-            return 0.0
-        return sum(self.idf(t) for t in unique if t in text_terms) / total
+        return covered(self.weighing(query_terms), text_terms)
 
     def unknown_share(self, terms: list[str], counted: set[str] | None = None) -> float:
         """Share of the IDF mass of ``terms`` that the corpus never uses; with ``counted``,
@@ -123,3 +126,8 @@ def passage_terms(text: str) -> list[str]:
     """What BM25 indexes of a passage: its terms, or one empty term for a passage without any
     (bm25s needs a token per document)."""
     return analyze(text) or [""]
+
+
+def covered(weighing: dict[str, float], *term_sets: Collection[str]) -> float:
+    """The share of ``weighing`` (``Lexical.weighing``) whose terms are in any of ``term_sets``."""
+    return sum(w for t, w in weighing.items() if any(t in terms for terms in term_sets))
