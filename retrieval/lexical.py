@@ -129,5 +129,5 @@ def passage_terms(text: str) -> list[str]:
 
 
 def covered(weighing: dict[str, float], *term_sets: Collection[str]) -> float:
-    """The share of ``weighing`` (``Lexical.weighing``) whose terms are in any of ``term_sets``."""
+    """The share of ``weighing`` (``Lexicon.weighing``) whose terms are in any of ``term_sets``."""
     return sum(w for t, w in weighing.items() if any(t in terms for terms in term_sets))
