@@ -341,9 +341,12 @@ def extreme_first(
     """For "le plus / the largest", the row with the extreme amount comes first.
 
     The rows of one table compete on their amounts, not their words: the
-    plausible candidates that carry an amount in euros, and every sentence of
-    the same document laid out like the best of them (same kind of unit,
-    heading or not, a term in common, an amount), are compared by amount.
+    plausible candidates that carry an amount in euros, and every sentence laid
+    out like the best of them (same kind of unit, heading or not, an amount in the
+    same marks), are compared by amount. A table is the best row's section, or,
+    when its rows are headings (« MIAI Cluster (…) – 70 M€ »), each opening a
+    section, the document: another section's « Cet investissement… (x M€) » is no
+    training project.
     """
     if not extreme or not ranked:
         return ranked
@@ -352,12 +355,19 @@ def extreme_first(
     if not valued:
         return ranked
     model = valued[0]
-    rows = {(c.passage.document, c.sentence.start): c for c in valued}
+
+    def same_table(passage: Passage) -> bool:
+        # rows that are headings each open a section of their own; other rows share one
+        return passage.document == model.passage.document and (
+            model.sentence.heading or passage.section == model.passage.section
+        )
+
+    rows = {(c.passage.document, c.sentence.start): c for c in valued if same_table(c.passage)}
     units = index.document(model.passage.document).units
     kind = _unit_kind(model.sentence, units)
     shape = amount_shape(model.sentence.text)
     for passage in index.passages:
-        if passage.document != model.passage.document:
+        if not same_table(passage):
             continue
         for i, s in enumerate(passage.sentences):
             key = (passage.document, s.start)

@@ -94,8 +94,11 @@ _SEAT = re.compile(rf"\b(?:{_SEAT_WORDS})\b", re.IGNORECASE)
 _MOST = re.compile(
     r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
 )
+# « Le plus petit budget » asks for the least: checked before "le plus".
 _LEAST = re.compile(
-    r"\b(?:le moins|la moins|les moins|least|smallest|lowest|fewest|minimum)\b", re.IGNORECASE
+    r"\b(?:le moins|la moins|les moins|(?:le|la|les) plus (?:petite?s?|faibles?|bas|basses?|modestes?)|"
+    r"least|smallest|lowest|fewest|minimum)\b",
+    re.IGNORECASE,
 )
 
 # A year right after a name is part of it ("France 2030"); after a word of time it is a date
@@ -168,7 +171,7 @@ class Asked:
 def asked(question: str) -> Asked:
     text = question.replace("’", "'")
     kind = next((k for k, pattern in _ASK_PATTERNS if pattern.search(text)), None)
-    extreme = "max" if _MOST.search(text) else "min" if _LEAST.search(text) else None
+    extreme = "min" if _LEAST.search(text) else "max" if _MOST.search(text) else None
     unit = None
     if kind == AMOUNT:
         counted = _COUNTED.search(text)

@@ -134,6 +134,9 @@ def test_confidence_and_abstention_agree(each_report):
         ("Quel est le rôle de l'INRIA dans le PEPR IA ?", "Coordonné par Inria"),
         # the answer doesn't name the project: the sentence opening its paragraph does
         ("How many spring schools will EFELIA ANITI set up?", "trois écoles de printemps"),
+        # the rows of one table compete (not another section's « (x M€) »), and « la plus faible » is the least
+        ("Quel dispositif de formation en IA reçoit la plus grosse dotation ?", "SaclAI-School (11,4 M€)"),
+        ("Quel dispositif de formation en IA reçoit la plus faible dotation ?", "(1,1 M€)"),
     ],
 )
 def test_these_questions_get_the_right_first_quote(each_assistant, question, span):

@@ -31,6 +31,9 @@ def test_lists_and_extremes_are_recognised():
     assert asked("Quels sont les lauréats de l'appel à projets ?").many
     assert asked("Quel IA-cluster reçoit le plus ?").extreme == "max"
     assert asked("Which cluster gets the smallest amount?").extreme == "min"
+    assert asked("Quel projet a le plus petit budget ?").extreme == "min"
+    assert asked("Quelle est la plus faible dotation ?").extreme == "min"
+    assert asked("Quel projet reçoit la plus grosse somme ?").extreme == "max"
     assert not asked("Qui coordonne le PEPR ?").many and asked("Qui coordonne le PEPR ?").extreme is None
 
 
