@@ -259,7 +259,8 @@ def missing(query: Query, best: Candidate, index: Contents, only: set[str] | Non
     before, after = reach(p, i, index.document(p.document).units)
     for j in (*before, i, *after):
         terms |= _terms(p.sentences[j].text)
-    unique = set(query.terms) if only is None else only
+    # sorted: a sum over a set's order would differ in its last bit from one process to the next
+    unique = sorted(set(query.terms) if only is None else only)
     total = sum(index.lexical.idf(t) for t in unique)
     return sum(index.lexical.idf(t) for t in unique if t not in terms) / total if total else 0.0
 

@@ -115,10 +115,9 @@ class Lexicon:
     def unknown_share(self, terms: list[str], counted: set[str] | None = None) -> float:
         """Share of the IDF mass of ``terms`` that the corpus never uses; with ``counted``,
         only unknown terms in that set count against it (others are left out)."""
-        unique = set(terms)
-        unknown = {t for t in unique if t not in self.df and (counted is None or t in counted)}
-        known = {t for t in unique if t in self.df}
-        total = sum(self.idf(t) for t in known | unknown)
+        unique = dict.fromkeys(terms)  # in the question's order: sums come out the same every run
+        unknown = [t for t in unique if t not in self.df and (counted is None or t in counted)]
+        total = sum(self.idf(t) for t in unique if t in self.df or t in unknown)
         return sum(self.idf(t) for t in unknown) / total if total else 0.0
 
 

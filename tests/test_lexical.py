@@ -82,3 +82,29 @@ def test_saved_and_loaded_it_scores_the_same(bm25, tmp_path):
 def test_english_words_that_stand_for_something_said_are_no_terms():
     # the cross-lingual map took "one" for « UNA » and "gets" for « gestes »
     assert analyze("Which cluster gets the most? And the one in Grenoble?") == ["clust", "grenobl"]
+
+
+def test_the_weights_sum_the_same_in_every_process():
+    # Sums over a set of strings followed its hash order, which changes from one process to
+    # the next: the last bit of a feature moved, equal scores swapped, and a refit gave other
+    # confidence weights.
+    import subprocess
+    import sys
+
+    code = (
+        "from retrieval.lexical import Lexicon\n"
+        "lex = Lexicon({f'w{i}': 1 + i % 7 for i in range(40)}, 50)\n"
+        "terms = [f'w{i}' for i in range(0, 40, 3)] + ['inconnu', 'absent']\n"
+        "print(repr(lex.unknown_share(terms)), repr(lex.unknown_share(terms, {'absent'})))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(outputs) == 1, outputs
