@@ -485,18 +485,29 @@ def compose(
     chosen = (listed, listed[0]) if listed else select(judged.ranked, params, index, want.many)
     citations = _cite(*chosen, index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
-    # An amount, a date or a place asked for and quoted nowhere: the quotes are the closest
-    # the dossier comes, not the answer ("Combien d'habitants compte Villers-Cotterêts ?").
+    # An amount, a date, a place or the holder of a post asked for and quoted nowhere: the
+    # quotes are the closest the dossier comes, not the answer ("Combien d'habitants compte
+    # Villers-Cotterêts ?", "Who heads the CNRS?").
     quoted = " ".join(c.quote for c in citations)
-    if judged.confidence == "high" and want.kind in scoring.VALUE_TYPES and not carries(want, quoted):
+    if (
+        judged.confidence == "high"
+        and (want.kind in scoring.VALUE_TYPES or want.person)
+        and not carries(want, quoted)
+    ):
         judged = replace(judged, confidence="low")
-    # A place is where something is: when the answer, what it leans on and its section name
-    # none of the things the question asks about, the place is another's (« Où se trouve le
-    # siège de Mistral AI ? » and the one seat the dossier gives, ALT-EDIC's).
+    # A value asked about a name comes from a section that names it: « Combien d'argent la
+    # startup Probabl a-t-elle levé ? » is not answered by « 3,2 Mds€ levés en 2022 par des
+    # entreprises de l'IA ». A place is where something is: the answer, what it leans on or
+    # its section must name it (« Où se trouve le siège de Mistral AI ? » and the one seat
+    # the dossier gives, ALT-EDIC's). A section, not a sentence, for amounts and dates: it
+    # names its programme once (« PEPR »), and its later passages count its teams.
     names = {t for t in named_terms(question) if t in index.lexical.df}
-    elsewhere = want.kind == PLACE and names and missing(query, judged.ranked[0], index, names) >= ALL_ABSENT
-    if judged.confidence == "high" and elsewhere:
-        judged = replace(judged, confidence="low")
+    if judged.confidence == "high" and names and want.kind in scoring.VALUE_TYPES:
+        section = set().union(*(_terms(p.index_text()) for p in index.section(judged.ranked[0].passage)))
+        if not names & section or (
+            want.kind == PLACE and missing(query, judged.ranked[0], index, names) >= ALL_ABSENT
+        ):
+            judged = replace(judged, confidence="low")
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
     return Answer(

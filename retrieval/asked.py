@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .lexical import analyze
 from .text import language
+from .units import JOB_TITLES, PERSON_NAME
 
 AMOUNT, DATE, PLACE, AGENT, NAME = "amount", "date", "place", "agent", "name"
 
@@ -101,6 +102,25 @@ _LEAST = re.compile(
     re.IGNORECASE,
 )
 
+# Who holds a post ("Qui est la ministre de la Culture ?", "Who heads the CNRS?"): the answer is
+# a person, which the dossier gives as a name beside its title. The post must be what is asked,
+# right after the interrogative: "Who runs France 2030 on behalf of the Prime Minister?" asks
+# for an organisation.
+_POSTS = (
+    r"ministres?|minister|secrétaire d'(?:é|e)tat|secretary of state|présidente?|president|pdg|"
+    r"président-directeur|directeur|directrice|director|ceo|chairman|chairwoman"
+)
+_POST = re.compile(
+    rf"\b(?:qui\s+(?:est|était|sera)\s+(?:le|la|l')\s*(?:\w+\s+){{0,3}}?(?:{_POSTS})|qui\s+(?:dirige|préside)|"
+    rf"qui\s+occupe\s+(?:le poste|la fonction)\s+(?:de\s+|d')(?:{_POSTS})|"
+    rf"quel(?:le)?s?\s+(?:{_POSTS})|who\s+(?:is|was|will be)\s+the\s+(?:\w+\s+){{0,4}}?(?:{_POSTS})|"
+    rf"who\s+(?:heads|chairs)|which\s+(?:{_POSTS}))\b",
+    re.IGNORECASE,
+)
+# A name beside its post: "Rachida Dati Ministre de la Culture" (a name line and its title),
+# "Bruno Le Maire, ministre de l'Économie".
+_HOLDER = re.compile(rf"{PERSON_NAME},?\s+(?i:{JOB_TITLES})\b")
+
 # A year right after a name is part of it ("France 2030"); after a word of time it is a date
 # ("Depuis 2017", "En 2023").
 _NAMED_YEAR = re.compile(r"(?:[A-ZÀ-Ý][\w!]*|Tech|Cluster)\s$")
@@ -126,8 +146,9 @@ _TIME_WORDS = frozenset(
         "from",
     ]
 )
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    rf"\b(?:1[89]\d\d|20\d\d|{_MONTHS}|"
     r"(?:semaines|mois|années) (?:qui viennent|à venir|prochaine?s)|prochainement|d’ici (?:la )?fin)\b",
     re.IGNORECASE,
 )
@@ -162,6 +183,7 @@ class Asked:
     unit: str | None = None  # what is counted ("combien d'étudiants": its index term), "€" for money
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
     seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
+    person: bool = False  # who holds a post: only a name beside a job title answers
 
     @property
     def typed(self) -> bool:
@@ -187,7 +209,8 @@ def asked(question: str) -> Asked:
         ):
             unit = terms[0]
     seat = kind == PLACE and bool(_SEAT_ASKED.search(text))
-    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)), seat)
+    person = bool(_POST.search(text))
+    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)), seat, person)
 
 
 def frame_words(question: str) -> list[str]:
@@ -219,7 +242,7 @@ def carries(want: Asked, text: str) -> bool:
     if kind == DATE:
         return bool(_dates(text))
     if kind == AMOUNT:
-        amounts = [m.group() for m in _AMOUNT.finditer(text) if not _is_year(m.group())]
+        amounts = [a for m in _AMOUNT.finditer(text) if not _is_year(a := m.group()) and not _DAY.match(a)]
         if want.unit == "€":
             return any("€" in a or "euro" in a.lower() for a in amounts)
         if want.unit:  # a number of the counted thing, or a number in a sentence that names it
@@ -227,7 +250,9 @@ def carries(want: Asked, text: str) -> bool:
                 any(want.unit in analyze(a) for a in amounts) or bool(amounts) and want.unit in analyze(text)
             )
         return bool(amounts)
-    if kind == PLACE:  # an acronym after a preposition is a topic ("en IA"), not a place
+    if want.person:
+        names = [m.group() for m in _HOLDER.finditer(text)]
+    elif kind == PLACE:  # an acronym after a preposition is a topic ("en IA"), not a place
         if want.seat and not _SEAT.search(text):
             return False
         names = [m.group() for m in _PLACE.finditer(text) if not m.group().split()[-1].isupper()]
@@ -236,8 +261,14 @@ def carries(want: Asked, text: str) -> bool:
     return any(not set(analyze(name)) <= want.own for name in names)
 
 
+# A day of a month is a date, not a count ("le 25 mars 2024").
+_DAY = re.compile(rf"\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b", re.IGNORECASE)
+
+
 def _is_year(match: str) -> bool:
-    return bool(re.fullmatch(r"(?:1[89]|20)\d\d\s*\w*", match.strip())) and not re.search(r"[€%]", match)
+    return bool(re.fullmatch(r"(?:1[89]|20)\d\d\b\W*(?:\w+\W*)*", match.strip())) and not re.search(
+        r"[€%]", match
+    )
 
 
 _EUROS = re.compile(

@@ -32,16 +32,18 @@ CELL_MAX_WORDS = 14
 # Heads are context for the retrievers, not text to quote: this many words at most
 # (the dossier's longest row of cells, Telescoop's, has 31).
 HEAD_MAX_WORDS = 40
-# A person's name alone on a line ("Bruno Le Maire"): two to four capitalised words.
-_PERSON = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -](?:[A-ZÀ-Ý][a-zà-ÿ]+|Le|La|De|Du|Da)){1,3}$")
+# A person's name: two to four capitalised words ("Bruno Le Maire").
+PERSON_NAME = r"[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -](?:[A-ZÀ-Ý][a-zà-ÿ]+|Le|La|De|Du|Da)){1,3}"
+# The first word of a job title, as on the line beside a name.
+JOB_TITLES = (
+    r"Ministre|Secrétaire|Président|Présidente|Directeur|Directrice|Délégué|Déléguée|Commissaire|Préfet|"
+    r"Préfète|Maire|Député|Députée|Sénateur|Sénatrice|Ambassadeur|Ambassadrice|Chef|Cheffe|Responsable|"
+    r"Fondateur|Fondatrice|Coordinateur|Coordinatrice|Minister|Secretary|President|Director|Head|CEO|Founder"
+)
+_PERSON = re.compile(rf"^{PERSON_NAME}$")
 # Prose that refers back to what came before it: the description of a table row.
 _REFERS_BACK = re.compile(r"^(?:Ce|Cet|Cette|Ces|Il|Elle|Ils|Elles|This|It)\b")
-# The first word of a job title on the line beside a name.
-_JOB_TITLE = re.compile(
-    r"^(?:Ministre|Secrétaire|Président|Présidente|Directeur|Directrice|Délégué|Déléguée|Commissaire|Préfet|"
-    r"Préfète|Maire|Député|Députée|Sénateur|Sénatrice|Ambassadeur|Ambassadrice|Chef|Cheffe|Responsable|"
-    r"Fondateur|Fondatrice|Coordinateur|Coordinatrice|Minister|Secretary|President|Director|Head|CEO|Founder)\b"
-)
+_JOB_TITLE = re.compile(rf"^(?:{JOB_TITLES})\b")
 _SENTENCE_END = ".!?…"
 
 

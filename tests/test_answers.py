@@ -222,6 +222,30 @@ def test_the_seat_of_another_organisation_is_not_claimed(each_assistant):
 
 
 @pytest.mark.slow
+def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
+    # Near misses written for this test: the dossier names each of them, never with this value.
+    for question in (
+        "Combien d'argent la start-up Photoroom a-t-elle levé ?",  # « 3,2 Mds€ levés… » is the sector's
+        "En quelle année la startup Prophesee a-t-elle été créée ?",  # « +24% entre 2021 et 2023 »
+        "Qui est le président du CNRS ?",  # « le Président de la République »
+        "Qui dirige Inria ?",
+    ):
+        answer = each_assistant.ask(question)
+        assert answer.confidence != "high", answer.text
+    # a post the dossier gives is answered by the name beside it
+    answer = each_assistant.ask("Who is the minister for culture?")
+    assert answer.confidence == "high" and answer.citations[0].quote.startswith("Rachida Dati")
+
+
+@pytest.mark.slow
+def test_a_day_of_a_month_or_a_year_is_no_count(each_assistant):
+    # « lancé le 25 mars 2024 » counted as a number of « équipement(s) », so the PEPR's opening
+    # sentence answered instead of its teams
+    answer = each_assistant.ask("Combien d'équipes de recherche sont mobilisées pour le PEPR IA ?")
+    assert answer.confidence == "high" and "50 équipes de recherche" in answer.citations[0].quote
+
+
+@pytest.mark.slow
 def test_a_list_question_gets_every_announced_item(each_assistant):
     # the issue's case: the heading « 7 nouveaux lauréats… » was quoted without a laureate
     answer = each_assistant.ask(

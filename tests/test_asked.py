@@ -59,7 +59,7 @@ def test_a_year_that_ends_a_name_is_no_date():
 
 
 def test_a_name_the_question_already_gives_is_no_answer():
-    who = asked("Qui dirige l'institut PRAIRIE ?")
+    who = asked("Qui porte le projet de l'institut PRAIRIE ?")
     assert not carries(who, "l’institut PRAIRIE propose une massification")
     assert carries(who, "porté par Sorbonne Université")
     where = asked("Où sera le siège de l'ALT-EDIC ?")
@@ -152,3 +152,32 @@ def test_only_english_seat_verbs_are_frame_words():
     assert frame_words("In which city is Giskard headquartered?") == ["headquartered"]
     assert frame_words("Où sera établi le siège social de l'ALT-EDIC ?") == []
     assert frame_words("Which projects are based on open source?") == []  # no place asked
+
+
+def test_a_post_asked_for_is_answered_by_a_name_beside_a_title():
+    for question in (
+        "Qui est la ministre de la Culture ?",
+        "Who heads the CNRS?",
+        "Qui dirige l'institut PRAIRIE ?",
+        "Who is the economy and finance minister?",
+        "Qui occupe le poste de ministre du Travail ?",
+    ):
+        assert asked(question).person, question
+    # the post is not what is asked, or an organisation is asked by its kind
+    assert not asked("Who runs France 2030 on behalf of the Prime Minister?").person
+    assert not asked("Quel organisme dirige le PEPR IA ?").person
+    assert not asked("Qui porte le projet PREVIZO ?").person
+    culture = asked("Qui est la ministre de la Culture ?")
+    assert carries(culture, "Rachida Dati\nMinistre de la Culture")
+    assert carries(culture, "Bruno Le Maire, ministre de l'Économie")
+    # organisations and titles alone are no person, whatever their capitals
+    assert not carries(culture, "La ministre de la Culture a lancé le projet avec Hugging Face et La Poste.")
+    assert not carries(culture, "Ministre de la Culture")
+
+
+def test_a_day_of_a_month_and_a_year_before_words_are_no_count():
+    teams = asked("Combien d'équipes de recherche sont mobilisées ?")
+    assert not carries(
+        teams, "le dispositif « programme et équipement de recherche », lancé le 25 mars 2024 dans le cadre"
+    )
+    assert carries(teams, "50 équipes de recherche sont mobilisés pendant 5 ans")

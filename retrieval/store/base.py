@@ -80,6 +80,14 @@ class Contents:
     def document(self, name: str) -> Document:
         return self._by_name[name]
 
+    def section(self, passage: Passage) -> list[Passage]:
+        """The passages of ``passage``'s section (of its document), in order."""
+        if not hasattr(self, "_sections"):  # grouped on first use: most asks never need it
+            self._sections: dict[tuple[str, str | None], list[Passage]] = {}
+            for p in self.passages:
+                self._sections.setdefault((p.document, p.section), []).append(p)
+        return self._sections[(passage.document, passage.section)]
+
     def sentence_vector(self, passage: Passage, sentence: Sentence) -> np.ndarray:
         return self.sentence_vectors[self.sentence_rows[(passage.document, sentence.start)]]
 
