@@ -25,7 +25,7 @@ from . import scoring
 from .asked import PLACE, amount_shape, asked, carries, value
 from .lexical import analyze, covered
 from .listing import enumerate_list
-from .records import TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
+from .records import TABLE_HEADER, TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
 from .search import Query
 from .sentences import opens_on_reference
 from .store.base import Contents
@@ -200,17 +200,24 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
     out: list[Candidate] = []
     for hit in top:
         passage = hit.passage
-        section_terms = _terms(f"{passage.section or ''} {passage.head or ''}")
+        passage_terms = _terms(f"{passage.section or ''} {passage.head or ''}")
         units = index.document(passage.document).units
+        labels = index.table_labels(passage.document)
         for i, sentence in enumerate(passage.sentences):
             key = (passage.document, sentence.start)
-            if key in seen:
+            if key in seen or _unit_kind(sentence, units) == TABLE_HEADER:  # labels answer nothing
                 continue
             seen.add(key)
             before, after = reach(passage, i, units)
             terms = set(_terms(sentence.text))
             for j in before:
                 terms.update(_terms(passage.sentences[j].text))
+            # a row's cells are read with the table's column labels, as its section's title
+            section_terms = (
+                passage_terms | _terms(labels.get(sentence.unit, ""))
+                if sentence.unit in labels
+                else passage_terms
+            )
             lexical = covered(weighing, terms)
             section = covered(weighing, terms, section_terms)
             topic = covered(weighing, terms, section_terms, _topic_terms(passage, i))

@@ -12,7 +12,7 @@ no quote includes, and a cut paragraph repeats its last sentence in the next
 part, so an answer that spans the cut is whole in one of them. A short tail
 is merged into the passage before it. A passage that opens on a reference to
 the one before it (« Coordonné par Inria…, il a pour ambition… ») carries the
-sentence referred to as its head.
+sentence referred to as its head, and one opening on a table's row the table's column labels.
 """
 
 from __future__ import annotations
@@ -20,9 +20,19 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .records import HEADING, LIST, PAGE_HEADER, PARAGRAPH, TABLE_ROW, Document, Passage, Sentence
+from .records import (
+    HEADING,
+    LIST,
+    PAGE_HEADER,
+    PARAGRAPH,
+    TABLE_HEADER,
+    TABLE_ROW,
+    Document,
+    Passage,
+    Sentence,
+)
 from .sentences import opens_on_reference, split_sentences
-from .units import find_units
+from .units import find_units, table_labels
 
 
 @dataclass(frozen=True)
@@ -63,9 +73,12 @@ def _document_passages(doc: Document, params: SplitParams) -> list[Passage]:
         groups.extend(_with_antecedents(section, _group(doc, section, params)))
     key = document_key(doc.name)
     per_page: dict[int | None, int] = {}
+    labels = table_labels(doc)
     out = []
     for group, head in groups:
         first, last = group[0], group[-1]
+        if first.unit in labels:  # rows read with their table's column labels, given once above them
+            head = f"{labels[first.unit]} / {head}" if head else labels[first.unit]
         page = first.page
         per_page[page] = per_page.get(page, 0) + 1
         ordinal = f"p{page:02d}-{per_page[page]:02d}" if page is not None else f"s{len(out) + 1:03d}"
@@ -154,8 +167,9 @@ def _blocks(doc: Document, sentences: list[Sentence]) -> list[_Block]:
         if glue:
             pieces[0] = glue + pieces[0]
             glue = []
-        if kind in (HEADING, PAGE_HEADER) or run[-1].text.rstrip().endswith(":"):
-            # a heading, or an introduction (« …sur les territoires : »), goes with what follows
+        if kind in (HEADING, PAGE_HEADER, TABLE_HEADER) or run[-1].text.rstrip().endswith(":"):
+            # a heading, a table's labels or an introduction (« …sur les territoires : ») goes
+            # with what follows
             glue = [s for piece in pieces for s in piece]
             continue
         blocks.append(_Block(kind, unit.head if unit else None, pieces))

@@ -12,6 +12,7 @@ HEADING = "heading"  # a section title: context for what follows, never an answe
 PARAGRAPH = "paragraph"  # running text: may be cut between any two sentences
 LIST = "list"  # an introduction and its bullet items: cut only between items
 TABLE_ROW = "table_row"  # a row's cells and the description that refers to them
+TABLE_HEADER = "table_header"  # a table's column labels: what its rows' cells are, never an answer
 TITLE_NAME = "title_name"  # a person's name and the job title beside it
 PAGE_HEADER = "page_header"  # a running header left in the text by the PDF extraction
 

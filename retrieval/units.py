@@ -9,6 +9,8 @@ every line:
 
 - heading: a section title (with a running page header as its own kind);
 - title_name: a person's name alone on a line and the job title (« Ministre… ») on the next;
+- table_header: the column labels that open a table (« Chef de file / Nom du projet /
+  Membres du consortium / Description du projet »), up to the description column's;
 - table_row: a run of short lines (the row's cells) and the prose after them
   when it opens on a word that refers back (« Ce projet… »), on to the next
   short line or the paragraph's end; a row may run over the blank line the
@@ -23,7 +25,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import BULLET, HEADING, LIST, PAGE_HEADER, PARAGRAPH, TABLE_ROW, TITLE_NAME, Document, Unit
+from .records import (
+    BULLET,
+    HEADING,
+    LIST,
+    PAGE_HEADER,
+    PARAGRAPH,
+    TABLE_HEADER,
+    TABLE_ROW,
+    TITLE_NAME,
+    Document,
+    Unit,
+)
 from .sentences import line_sentences
 
 # A table cell is a short line: the dossier's longest cell (a consortium list)
@@ -44,6 +57,8 @@ _PERSON = re.compile(rf"^{PERSON_NAME}$")
 # Prose that refers back to what came before it: the description of a table row.
 _REFERS_BACK = re.compile(r"^(?:Ce|Cet|Cette|Ces|Il|Elle|Ils|Elles|This|It)\b")
 _JOB_TITLE = re.compile(rf"^(?:{JOB_TITLES})\b")
+# The label of a table's description column, the last of its column labels.
+_DESCRIPTION_LABEL = re.compile(r"^(?:Description|Descriptif|Présentation|Résumé|Objet)\b")
 _SENTENCE_END = ".!?…"
 
 
@@ -165,6 +180,12 @@ def find_units(doc: Document) -> list[Unit]:
         cells = _row_cells(lines, i)
         if cells:
             flush()
+            labels = _header_lines(lines, i, cells)
+            if labels:
+                head = " / ".join(ln.text for ln in lines[i : i + labels])
+                units.append(Unit(line.start, lines[i + labels - 1].end, TABLE_HEADER, _head(head)))
+                i, cells = i + labels, cells - labels
+                line = lines[i]
             j = i + cells  # the description
             first_para = lines[j].para
             while j + 1 < len(lines) and lines[j + 1].para == first_para and _is_prose(lines[j + 1]):
@@ -193,6 +214,31 @@ def find_units(doc: Document) -> list[Unit]:
         i += 1
     flush()
     return units
+
+
+def _header_lines(lines: list[_Line], i: int, cells: int) -> int:
+    """How many of the cells opening a row at ``i`` are the table's column labels: those up to
+    the description column's label, when cells of a row remain after it (0: none)."""
+    return next((k + 1 for k in range(cells - 1) if _DESCRIPTION_LABEL.match(lines[i + k].text)), 0)
+
+
+def table_labels(doc: Document) -> dict[int, str]:
+    """The column labels (a ``TABLE_HEADER``'s head) of each row of a table that has them, by
+    unit index: a table is the run of rows after its labels (running page headers between
+    them), in one section."""
+    labels: dict[int, str] = {}
+    current: str | None = None
+    section: str | None = None
+    for k, unit in enumerate(doc.units):
+        if unit.kind == TABLE_HEADER:
+            current, section = unit.head, doc.section_at(unit.start)
+        elif unit.kind == PAGE_HEADER:
+            continue
+        elif current and unit.kind == TABLE_ROW and doc.section_at(unit.start) == section:
+            labels[k] = current
+        else:
+            current = None
+    return labels
 
 
 def _first_sentence(text: str) -> str:

@@ -246,6 +246,17 @@ def test_a_day_of_a_month_or_a_year_is_no_count(each_assistant):
 
 
 @pytest.mark.slow
+def test_a_tables_column_labels_answer_for_its_rows(each_assistant):
+    # « Chef de file », « Membres du consortium » head the frugal-AI table once; its rows'
+    # cells carry no label (questions written for this test)
+    answer = each_assistant.ask("Qui est le chef de file du projet Mission 90+ ?")
+    assert answer.confidence == "high" and answer.citations[0].quote.startswith("Leakmited")
+    answer = each_assistant.ask("Quels sont les membres du consortium du projet Urba(IA) ?")
+    assert answer.confidence == "high" and "BuildRZ, Centrale Supelec" in answer.citations[0].quote
+    assert not any(c.quote.startswith("Chef de file") for c in answer.citations)  # labels answer nothing
+
+
+@pytest.mark.slow
 def test_a_list_question_gets_every_announced_item(each_assistant):
     # the issue's case: the heading « 7 nouveaux lauréats… » was quoted without a laureate
     answer = each_assistant.ask(

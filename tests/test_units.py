@@ -12,9 +12,9 @@ import pytest
 
 from retrieval.corpus import load_corpus
 from retrieval.passages import SplitParams, make_passages
-from retrieval.records import HEADING, LIST, PARAGRAPH, TABLE_ROW, TITLE_NAME, Document
+from retrieval.records import HEADING, LIST, PARAGRAPH, TABLE_HEADER, TABLE_ROW, TITLE_NAME, Document
 from retrieval.sentences import split_sentences
-from retrieval.units import find_units
+from retrieval.units import find_units, table_labels
 
 from .conftest import CORPUS
 
@@ -250,6 +250,41 @@ def test_the_frugal_ai_table_has_eight_rows(dossier):
     section = next(s for s in doc.sections if "Démonstrateurs d’IA frugale" in s[2])
     rows = [u for u in doc.units if u.kind == TABLE_ROW and section[0] <= u.start < section[1]]
     assert len(rows) == len(FRUGAL_ROWS) == 8
+
+
+def test_the_frugal_ai_tables_column_labels_head_its_rows_and_are_no_row(dossier):
+    doc, passages = dossier
+    labels = unit_holding(doc, "Chef de file", "Description du projet")
+    assert labels.kind == TABLE_HEADER
+    assert labels.head == "Chef de file / Nom du projet / Membres du consortium / Description du projet"
+    first = unit_holding(doc, "Advizeo", "IA Eco Pilot")
+    assert first.head.startswith("Advizeo / IA Eco Pilot")  # the labels were its first cells
+    rows = table_labels(doc)
+    assert [k for k, u in enumerate(doc.units) if u.kind == TABLE_ROW and k in rows] == sorted(rows)
+    assert len(rows) == 8 and set(rows.values()) == {labels.head}
+    # the labels travel with the first row, as a heading with what it heads
+    assert passages_holding(passages, labels) == passages_holding(passages, first)
+
+
+def test_column_labels_are_the_cells_up_to_the_descriptions_label():
+    rows = "".join(
+        f"Porteur {n}\nProjet {n}\nPartenaire {n}.\nCe projet vise l’objectif {n} avec des moyens dédiés, des partenaires engagés et un calendrier précis.\n\n"
+        for n in ("A", "B")
+    )
+    text = f"Les lauréats sont présentés ci-dessous.\n\nPorteur\nNom du projet\nDescription\n{rows}Fin du texte après le tableau."
+    doc = Document(name="t.txt", title="t", text=text)
+    doc.units = find_units(doc)
+    kinds = [u.kind for u in doc.units]
+    assert kinds == [PARAGRAPH, TABLE_HEADER, TABLE_ROW, TABLE_ROW, PARAGRAPH]
+    assert doc.units[2].head == "Porteur A / Projet A / Partenaire A."
+    assert table_labels(doc) == {
+        2: "Porteur / Nom du projet / Description",
+        3: "Porteur / Nom du projet / Description",
+    }
+    # a row whose cells include no description label has no column labels
+    plain = Document(name="u.txt", title="u", text=rows)
+    plain.units = find_units(plain)
+    assert TABLE_HEADER not in [u.kind for u in plain.units] and table_labels(plain) == {}
 
 
 @pytest.mark.parametrize(

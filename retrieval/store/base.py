@@ -20,6 +20,7 @@ import numpy as np
 from ..crosslingual import Vocabulary
 from ..lexical import Lexicon
 from ..records import Document, Passage, Sentence
+from ..units import table_labels
 
 # (row in ``Contents.passages``, score), best first.
 Ranked = list[tuple[int, float]]
@@ -79,6 +80,14 @@ class Contents:
 
     def document(self, name: str) -> Document:
         return self._by_name[name]
+
+    def table_labels(self, document: str) -> dict[int, str]:
+        """The column labels of each table row of ``document`` that has them, by unit index."""
+        if not hasattr(self, "_labels"):
+            self._labels: dict[str, dict[int, str]] = {}
+        if document not in self._labels:
+            self._labels[document] = table_labels(self.document(document))
+        return self._labels[document]
 
     def section(self, passage: Passage) -> list[Passage]:
         """The passages of ``passage``'s section (of its document), in order."""
