@@ -77,24 +77,26 @@ class Contents:
     def __post_init__(self) -> None:
         self._by_name = {d.name: d for d in self.documents}
         self.rows = {p.passage_id: i for i, p in enumerate(self.passages)}
+        # built on first use: most questions never need them
+        self._sections: dict[tuple[str, str | None], list[Passage]] = {}
+        self._labels: dict[str, dict[int, str]] = {}
 
     def document(self, name: str) -> Document:
         return self._by_name[name]
 
     def table_labels(self, document: str) -> dict[int, str]:
         """The column labels of each table row of ``document`` that has them, by unit index."""
-        if not hasattr(self, "_labels"):
-            self._labels: dict[str, dict[int, str]] = {}
         if document not in self._labels:
             self._labels[document] = table_labels(self.document(document))
         return self._labels[document]
 
     def section(self, passage: Passage) -> list[Passage]:
         """The passages of ``passage``'s section (of its document), in order."""
-        if not hasattr(self, "_sections"):  # grouped on first use: most asks never need it
-            self._sections: dict[tuple[str, str | None], list[Passage]] = {}
+        if not self._sections:  # filled whole, then published: the chat's threads share it
+            sections: dict[tuple[str, str | None], list[Passage]] = {}
             for p in self.passages:
-                self._sections.setdefault((p.document, p.section), []).append(p)
+                sections.setdefault((p.document, p.section), []).append(p)
+            self._sections = sections
         return self._sections[(passage.document, passage.section)]
 
     def sentence_vector(self, passage: Passage, sentence: Sentence) -> np.ndarray:
