@@ -31,7 +31,7 @@ _ASKS = (
         AMOUNT,
         r"\b(?:combien|montant|budget|co[uû]t|somme|enveloppe|financement total|pourcentage|population|habitants|"
         r"âge|quel âge|salaire|numéro|téléphone|effectifs?|salariés|employés|chiffre d'affaires|rang|how old|phone|"
-        r"population|revenue|headcount|"
+        r"population|revenue|headcount|valuation|valued|worth|turnover|price|salary|costs?|"
         r"how (?:much|many|large|big)|what (?:share|percentage|amount|budget|sum|number)|"
         r"quel(?:le)?s? (?:part|taux|proportion|puissance|nombre|capacité|objectif chiffré))\b",
     ),
@@ -78,7 +78,8 @@ _MEASURES = frozenset({"temps", "time"})
 # Money: the answer is an amount in euros.
 _MONEY = re.compile(
     r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
-    r"alloué|dot[ée]|euros?\b|argent|salaire|how much (?:money|funding|is|does|will|did)|funding|budget|cost)",
+    r"alloué|dot[ée]|euros?\b|argent|salaire|valorisation|how much (?:money|funding|is|does|will|did)|funding|budget|cost|"
+    r"valuation|valued|worth|turnover|price|salary|raised?)",
     re.IGNORECASE,
 )
 # "Where will ALT-EDIC be based?": the place asked is a seat, which the dossier gives with a

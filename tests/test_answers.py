@@ -229,6 +229,7 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
         "En quelle année la startup Prophesee a-t-elle été créée ?",  # « +24% entre 2021 et 2023 »
         "Qui est le président du CNRS ?",  # « le Président de la République »
         "Qui dirige Inria ?",
+        "What is Photoroom's valuation?",
     ):
         answer = each_assistant.ask(question)
         assert answer.confidence != "high", answer.text

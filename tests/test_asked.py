@@ -181,3 +181,15 @@ def test_a_day_of_a_month_and_a_year_before_words_are_no_count():
         teams, "le dispositif « programme et équipement de recherche », lancé le 25 mars 2024 dans le cadre"
     )
     assert carries(teams, "50 équipes de recherche sont mobilisés pendant 5 ans")
+
+
+def test_a_valuation_a_price_or_a_cost_asks_for_euros():
+    for question in (
+        "What is Mistral AI's valuation?",
+        "What is the price of an hour on Jean Zay?",
+        "How much money did Photoroom raise?",
+        "What does the extension cost?",
+    ):
+        want = asked(question)
+        assert want.kind == "amount" and want.unit == "€", question
+    assert not carries(asked("What is Mistral AI's valuation?"), "Llama 2, Llama 3, Mistral Large…")
