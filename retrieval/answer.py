@@ -214,9 +214,7 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
                 terms.update(_terms(passage.sentences[j].text))
             # a row's cells are read with the table's column labels, as its section's title
             section_terms = (
-                passage_terms | _terms(labels.get(sentence.unit, ""))
-                if sentence.unit in labels
-                else passage_terms
+                passage_terms | _terms(labels[sentence.unit]) if sentence.unit in labels else passage_terms
             )
             lexical = covered(weighing, terms)
             section = covered(weighing, terms, section_terms)
