@@ -18,7 +18,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
 from .text import fold
 
 _ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w{2,}")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w{2,}|\d")
 # Question words carry no topic, in either language; nor do these connectives,
 # which the Snowball French list lacks.
 _EXTRA = [

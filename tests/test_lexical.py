@@ -28,6 +28,12 @@ def test_decimal_numbers_stay_one_term():
     assert "3,2" in analyze("3,2 milliards d’euros")
 
 
+def test_a_lone_digit_is_a_term_and_digits_glued_to_letters_stay_one():
+    # « la phase 2 » is not « La première phase »: the digit tells them apart
+    assert analyze("la phase 2 de la stratégie") == ["phas", "2", "strateg"]
+    assert analyze("cycle 3 (CM1-CM2-6e)") == ["cycl", "3", "cm1", "cm2", "6e"]
+
+
 @pytest.fixture(scope="module")
 def lexical() -> Lexicon:
     return Lexicon.build([passage_terms(t) for t in TEXTS])

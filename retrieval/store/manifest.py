@@ -21,7 +21,7 @@ from ..passages import SplitParams
 from .base import IndexCorrupt
 from .ingest import outstanding
 
-FORMAT = 7  # bump when the files, the cleaning or the splitting change
+FORMAT = 8  # bump when the files, the cleaning or the splitting change
 PROBE_MIN_COSINE = 0.999
 MANIFEST = "manifest.json"
 
