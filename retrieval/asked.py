@@ -37,7 +37,7 @@ _ASKS = (
     ),
     (
         PLACE,
-        r"(?:^|[^\w])(?:où|d'où)\b|\b(?:dans quelle (?:ville|région)|quelle ville|quelle région|quel pays|"
+        r"(?:^|[^\w])(?:où|d'où)\b(?!\s+en\s+(?:est|sont|était|étaient|sera|seront)\b)|\b(?:dans quelle (?:ville|région)|quelle ville|quelle région|quel pays|"
         r"quel territoire|quel site|where|which (?:city|town|region|country)|in what (?:city|town|region))\b",
     ),
     (

@@ -17,6 +17,9 @@ from retrieval.asked import AGENT, AMOUNT, DATE, NAME, PLACE, asked, carries, fr
         ("When was the call launched?", DATE),
         ("Où sera établi le siège de l'ALT-EDIC ?", PLACE),
         ("Where will ALT-EDIC be based?", PLACE),
+        # « où en est » asks how far something has come, not where it is
+        ("Où en est le partenariat d'innovation pour le cycle 3 ?", None),
+        ("Où en sont les travaux du centre ?", None),
         ("Qui porte le projet PEP-BIOccIA ?", AGENT),
         ("Which company leads IA.rbre?", AGENT),
         ("Quel projet vise à cartographier les milieux naturels ?", NAME),
