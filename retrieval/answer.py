@@ -278,9 +278,10 @@ def named_terms(question: str) -> set[str]:
 
 def select(
     ranked: list[Candidate], params: AnswerParams, index: Contents, many: bool = False
-) -> tuple[list[tuple[Passage, int]], tuple[Passage, int] | None]:
+) -> tuple[list[tuple[Passage, int]], list[tuple[Passage, int]]]:
     """(passage, position) of every sentence to quote: the best, a close runner-up, their context;
-    and the best sentence itself.
+    and the answer itself: the best sentence after what it leans on (its table row's cells, the
+    sentence it refers to), which is read first.
 
     The first quote is the answer; a runner-up is added only when the ranker
     finds it nearly as likely (it often holds the other half: the row's name
@@ -288,7 +289,7 @@ def select(
     other items of the best sentence's list come along.
     """
     if not ranked:
-        return [], None
+        return [], []
     ratio, most, budget = (
         (params.list_ratio, params.list_sentences, params.list_words)
         if many
@@ -306,6 +307,7 @@ def select(
         if (c.passage, c.position) not in picked and words + size <= budget:
             picked.append((c.passage, c.position))
             words += size
+    leans_on, _ = reach(best.passage, best.position, index.document(best.passage.document).units)
     out: list[tuple[Passage, int]] = []
     seen: set[tuple[str, int]] = set()
     for passage, i in picked:
@@ -315,7 +317,7 @@ def select(
             if key not in seen:
                 seen.add(key)
                 out.append((passage, j))
-    return out, picked[0]
+    return out, [*((best.passage, j) for j in leans_on), picked[0]]
 
 
 def _list_items(passage: Passage, i: int) -> list[int]:
@@ -487,7 +489,7 @@ def compose(
         if want.many and not want.extreme
         else None
     )
-    chosen = (listed, listed[0]) if listed else select(judged.ranked, params, index, want.many)
+    chosen = (listed, listed[:1]) if listed else select(judged.ranked, params, index, want.many)
     citations = _cite(*chosen, index)
     text = " ".join(f"« {c.quote} » [{c.n}]" for c in citations)
     # An amount, a date, a place or the holder of a post asked for and quoted nowhere: the
@@ -529,13 +531,13 @@ def compose(
 
 
 def _cite(
-    chosen: list[tuple[Passage, int]], best: tuple[Passage, int] | None, index: Contents
+    chosen: list[tuple[Passage, int]], answer: list[tuple[Passage, int]], index: Contents
 ) -> list[Citation]:
-    """Number passages by first use; the best sentence (with the lines it leans on) first, then
-    the other quotes by passage and position; merge neighbours.
+    """Number passages by first use; the quotes that hold ``answer`` (the best sentence and what
+    it leans on) first, in the dossier's order, then the other quotes by passage and position;
+    merge neighbours.
 
-    The quote that holds ``best`` comes first: it is the answer, even when a list item or a
-    runner-up stands before it in the dossier.
+    The answer comes first even when a list item or a runner-up stands before it in the dossier.
     """
     numbers: dict[str, int] = {}
     for passage, _ in chosen:
@@ -551,11 +553,9 @@ def _cite(
             citations[-1] = Citation(n, passage, text[prev.start : s.end], prev.start, s.end, prev.page)
         else:
             citations.append(Citation(n, passage, s.text, s.start, s.end, s.page))
-    at = (best[0].document, best[0].sentences[best[1]].start) if best else None
-    first = next(
-        (c for c in citations if at and c.passage.document == at[0] and c.start <= at[1] < c.end), None
-    )
-    return [first, *(c for c in citations if c is not first)] if first else citations
+    at = [(p.document, p.sentences[i].start) for p, i in answer]
+    first = [c for c in citations if any(c.passage.document == d and c.start <= a < c.end for d, a in at)]
+    return [*first, *(c for c in citations if c not in first)]
 
 
 def _same_line_neighbours(text: str, end: int, start: int) -> bool:

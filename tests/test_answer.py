@@ -24,9 +24,9 @@ from retrieval.answer import (
     rerank,
     select,
 )
-from retrieval.records import TABLE_ROW, Hit, Unit
+from retrieval.records import TABLE_ROW, Document, Hit, Passage, Sentence, Unit
 
-from .factories import index_of, laid_out
+from .factories import DOCUMENT, index_of, laid_out
 
 PARAMS = AnswerParams()
 
@@ -102,11 +102,11 @@ def test_a_runner_up_is_quoted_only_when_nearly_as_likely_as_the_best():
     p, doc = laid_out(SENTENCES)
     index = index_of(doc)
     far = _ranked(p, [0.0, -5.0, -6.0])  # exp(-5) is far below extra_ratio
-    assert select(far, PARAMS, index) == ([(p, 0)], (p, 0))
+    assert select(far, PARAMS, index) == ([(p, 0)], [(p, 0)])
     close = _ranked(p, [0.0, -0.1, -0.2])
     assert len(select(close, PARAMS, index)[0]) == PARAMS.max_sentences
     wide = dataclasses.replace(PARAMS, max_sentences=3)
-    assert select(close, wide, index) == ([(p, 0), (p, 1), (p, 2)], (p, 0))
+    assert select(close, wide, index) == ([(p, 0), (p, 1), (p, 2)], [(p, 0)])
 
 
 def test_a_list_question_brings_the_other_items_of_the_best_sentences_list():
@@ -114,7 +114,7 @@ def test_a_list_question_brings_the_other_items_of_the_best_sentences_list():
     best = [Candidate(p, 2, (), 0.0), Candidate(p, 0, (), -9.0)]
     items = sorted(j for _, j in select(best, PARAMS, index_of(doc), many=True)[0])
     assert items == [1, 2, 3]
-    assert select(best, PARAMS, index_of(doc), many=False) == ([(p, 2)], (p, 2))
+    assert select(best, PARAMS, index_of(doc), many=False) == ([(p, 2)], [(p, 2)])
 
 
 def test_the_best_sentence_is_the_first_quote_even_when_a_list_item_stands_before_it():
@@ -124,10 +124,25 @@ def test_the_best_sentence_is_the_first_quote_even_when_a_list_item_stands_befor
     assert [c.quote for c in citations] == ["Beta", "Alpha", "Gamma"]
 
 
+def test_a_row_description_chosen_as_the_answer_is_quoted_after_its_cells():
+    # the cells and the description a paragraph apart: two quotes, the row's name read first
+    text = "Advizeo\nIA Eco Pilot\n\nCe projet vise à réduire les consommations des bâtiments."
+    body = text.index("Ce projet")
+    row = Unit(0, len(text), TABLE_ROW, head="Advizeo IA Eco Pilot", body=body)
+    spans = [(0, 7), (8, 20), (body, len(text))]
+    sentences = tuple(Sentence(a, b, text[a:b], 1, unit=0) for a, b in spans)
+    doc = Document(DOCUMENT, "Notes", text, pages=[(0, 1)], units=[row])
+    p = Passage("notes#p01-01", DOCUMENT, "Notes", 1, "Notes", 0, len(text), text, sentences)
+    chosen, answer = select([Candidate(p, 2, (), 0.0)], PARAMS, index_of(doc))
+    assert answer == [(p, 0), (p, 1), (p, 2)]
+    citations = _cite(chosen, answer, index_of(doc))
+    assert [c.quote for c in citations] == ["Advizeo\nIA Eco Pilot", sentences[2].text]
+
+
 def test_citations_number_passages_by_first_use_and_merge_neighbours_on_a_line():
     p1, doc = laid_out(["Alpha reçoit 3 M€.", "Beta reçoit 2 M€."])
     p2 = dataclasses.replace(p1, passage_id="notes#p01-02")
-    citations = _cite([(p2, 1), (p1, 0), (p2, 0)], (p2, 1), index_of(doc))
+    citations = _cite([(p2, 1), (p1, 0), (p2, 0)], [(p2, 1)], index_of(doc))
     assert [(c.n, c.passage.passage_id) for c in citations] == [(1, "notes#p01-02"), (2, "notes#p01-01")]
     merged = citations[0]
     assert merged.quote == doc.text  # two sentences a line break apart: one quote, verbatim
