@@ -71,6 +71,14 @@ _COUNTED = re.compile(
     r"\b(?:(?:combien|nombre)\s+(?:de |d'|d’)|how many\s+(?:of )?)(?:nouveaux |nouvelles |new )?([^\W\d]+)",
     re.IGNORECASE,
 )
+# A share is a percentage or a fraction (« Quelle part des élèves… » : « 50% des élèves », « plus de
+# la moitié »), not an amount in euros.
+_SHARE = re.compile(
+    r"\b(?:part|pourcentage|proportion|taux|share|percentage|proportion|fraction)\b", re.IGNORECASE
+)
+_FRACTION = re.compile(
+    r"%|\b(?:moitié|tiers|quart|pour ?cent|majorité|half|third|quarter|per ?cent)\b", re.IGNORECASE
+)
 # A population is a count of inhabitants ("Quelle est la population de Lyon ?").
 _POPULATION = re.compile(r"\b(?:population|habitants|inhabitants)\b", re.IGNORECASE)
 # Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois").
@@ -200,6 +208,8 @@ def asked(question: str) -> Asked:
         counted = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
+        elif _SHARE.search(text):
+            unit = "%"
         elif _POPULATION.search(text):
             unit = analyze("habitants")[0]
         elif (
@@ -246,6 +256,8 @@ def carries(want: Asked, text: str) -> bool:
         amounts = [a for m in _AMOUNT.finditer(text) if not _is_year(a := m.group()) and not _DAY.match(a)]
         if want.unit == "€":
             return any("€" in a or "euro" in a.lower() for a in amounts)
+        if want.unit == "%":
+            return any(_FRACTION.search(a) for a in amounts)
         if want.unit:  # a number of the counted thing, or a number in a sentence that names it
             return (
                 any(want.unit in analyze(a) for a in amounts) or bool(amounts) and want.unit in analyze(text)

@@ -196,3 +196,14 @@ def test_a_valuation_a_price_or_a_cost_asks_for_euros():
         want = asked(question)
         assert want.kind == "amount" and want.unit == "€", question
     assert not carries(asked("What is Mistral AI's valuation?"), "Llama 2, Llama 3, Mistral Large…")
+
+
+def test_a_share_asks_for_a_percentage_or_a_fraction_not_any_amount():
+    want = asked("Quelle part des collégiens de l'académie le projet veut-il sensibiliser ?")
+    assert want.kind == "amount" and want.unit == "%"
+    assert carries(want, "le projet vise à sensibiliser au moins 50% des élèves de collège")
+    assert carries(
+        asked("Quelle proportion des États membres participe ?"), "plus de la moitié des États membres"
+    )
+    assert carries(asked("What share of the downloads comes from abroad?"), "dont 97% en dehors de la France")
+    assert not carries(want, "EFELIA MIAI (6,4 M€) a pour ambition la sensibilisation du grand public")
