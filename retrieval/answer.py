@@ -544,15 +544,19 @@ def _cite(
         numbers.setdefault(passage.passage_id, len(numbers) + 1)
     ordered = sorted(chosen, key=lambda pk: (numbers[pk[0].passage_id], pk[0].sentences[pk[1]].start))
     citations: list[Citation] = []
+    last: tuple[Passage, int] | None = None
     for passage, k in ordered:
         s = passage.sentences[k]
         n = numbers[passage.passage_id]
         text = index.document(passage.document).text
         prev = citations[-1] if citations else None
-        if prev and prev.n == n and _same_line_neighbours(text, prev.end, s.start):
+        # a title and the sentence it heads are one quote: the title alone answers nothing
+        heads = last is not None and last[0] is passage and last[1] == k - 1 and passage.sentences[k - 1].heading
+        if prev and prev.n == n and (heads or _same_line_neighbours(text, prev.end, s.start)):
             citations[-1] = Citation(n, passage, text[prev.start : s.end], prev.start, s.end, prev.page)
         else:
             citations.append(Citation(n, passage, s.text, s.start, s.end, s.page))
+        last = (passage, k)
     at = [(p.document, p.sentences[i].start) for p, i in answer]
     first = [c for c in citations if any(c.passage.document == d and c.start <= a < c.end for d, a in at)]
     return [*first, *(c for c in citations if c not in first)]

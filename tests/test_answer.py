@@ -124,19 +124,38 @@ def test_the_best_sentence_is_the_first_quote_even_when_a_list_item_stands_befor
     assert [c.quote for c in citations] == ["Beta", "Alpha", "Gamma"]
 
 
+def _paragraphs(text: str, units: list[Unit] = (), unit: int | None = None, headings: tuple[int, ...] = ()):
+    """One passage of ``text`` whose lines are its sentences (blank lines between paragraphs)."""
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line:
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    sentences = tuple(
+        Sentence(a, b, text[a:b], 1, heading=i in headings, unit=unit) for i, (a, b) in enumerate(spans)
+    )
+    doc = Document(DOCUMENT, "Notes", text, pages=[(0, 1)], units=list(units))
+    return Passage("notes#p01-01", DOCUMENT, "Notes", 1, "Notes", 0, len(text), text, sentences), doc
+
+
 def test_a_row_description_chosen_as_the_answer_is_quoted_after_its_cells():
     # the cells and the description a paragraph apart: two quotes, the row's name read first
     text = "Advizeo\nIA Eco Pilot\n\nCe projet vise à réduire les consommations des bâtiments."
-    body = text.index("Ce projet")
-    row = Unit(0, len(text), TABLE_ROW, head="Advizeo IA Eco Pilot", body=body)
-    spans = [(0, 7), (8, 20), (body, len(text))]
-    sentences = tuple(Sentence(a, b, text[a:b], 1, unit=0) for a, b in spans)
-    doc = Document(DOCUMENT, "Notes", text, pages=[(0, 1)], units=[row])
-    p = Passage("notes#p01-01", DOCUMENT, "Notes", 1, "Notes", 0, len(text), text, sentences)
+    row = Unit(0, len(text), TABLE_ROW, head="Advizeo IA Eco Pilot", body=text.index("Ce projet"))
+    p, doc = _paragraphs(text, [row], unit=0)
     chosen, answer = select([Candidate(p, 2, (), 0.0)], PARAMS, index_of(doc))
     assert answer == [(p, 0), (p, 1), (p, 2)]
     citations = _cite(chosen, answer, index_of(doc))
-    assert [c.quote for c in citations] == ["Advizeo\nIA Eco Pilot", sentences[2].text]
+    assert [c.quote for c in citations] == ["Advizeo\nIA Eco Pilot", p.sentences[2].text]
+
+
+def test_a_title_and_the_sentence_it_heads_are_one_quote():
+    text = "Un nouvel appel à projets\n\nLe Gouvernement a lancé le 5 avril 2024 un nouveau dispositif.\n\nLa suite."
+    p, doc = _paragraphs(text, headings=(0,))
+    citations = _cite(*select([Candidate(p, 0, (), 0.0)], PARAMS, index_of(doc)), index_of(doc))
+    assert [c.quote for c in citations] == [text[: text.index("\n\nLa suite")]]  # verbatim, the break kept
+    apart = _cite([(p, 1), (p, 2)], [(p, 1)], index_of(doc))  # two paragraphs, no title: two quotes
+    assert len(apart) == 2
 
 
 def test_citations_number_passages_by_first_use_and_merge_neighbours_on_a_line():
