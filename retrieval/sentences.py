@@ -22,9 +22,18 @@ _ANAPHORA = re.compile(
 )
 
 
+# « Le projet est porté par… » after a sentence about the Exascale project: a programme named by its
+# kind alone, not followed by its name (« Le projet TIARe… ») or what it is of (« Le projet d'Exascale… »).
+_DEFINITE = re.compile(
+    r"^(?:Le|La|L['’])\s?(?:projet|programme|dispositif|consortium|centre|cluster|plateforme|réseau|appel à projets|"
+    r"partenariat|fonds|supercalculateur|institut)\s+(?!d[eu]\b|d['’]|des\b)(?=[a-zà-ÿ])"
+)
+
+
 def opens_on_reference(text: str) -> bool:
-    """The sentence leans on what comes before it (« Ce projet vise… », « Il a pour… »)."""
-    return bool(_ANAPHORA.match(text))
+    """The sentence leans on what comes before it (« Ce projet vise… », « Il a pour… », « Le projet
+    est porté par… »)."""
+    return bool(_ANAPHORA.match(text) or _DEFINITE.match(text))
 
 
 # Abbreviations after which a following capital does not start a sentence.

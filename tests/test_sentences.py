@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.records import Document
-from retrieval.sentences import split_sentences
+from retrieval.sentences import opens_on_reference, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -71,3 +71,22 @@ def test_a_line_break_ends_a_sentence_and_offsets_slice_the_text():
         "Il est testé.",
     ]
     assert all(doc.text[s.start : s.end] == s.text for s in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "leans"),
+    [
+        ("Ce projet vise les PME.", True),
+        ("Il a pour ambition de former.", True),
+        # a programme named by its kind alone refers to the one just named
+        ("Le projet est porté par la France, les Pays-Bas et l’Union Européenne.", True),
+        ("Le programme propose des formations courtes.", True),
+        # followed by its name, or by what it is of, it names it
+        ("Le projet TIARe (3,3 M€), porté par l’université de Rennes…", False),
+        ("Le programme CAIRE propose des formations courtes.", False),
+        ("Le projet d’Exascale sera un atout essentiel.", False),
+        ("La France pilote un consortium.", False),
+    ],
+)
+def test_a_sentence_leans_on_the_one_before_when_it_opens_on_a_reference(text, leans):
+    assert opens_on_reference(text) is leans
