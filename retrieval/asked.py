@@ -101,12 +101,14 @@ _FRAME_WORDS = r"based|located|headquartered|headquarters|situated"
 _SEAT_ASKED = re.compile(rf"\b(?:{_FRAME_WORDS}|{_SEAT_WORDS})\b", re.IGNORECASE)
 _SEAT_FRAME = re.compile(rf"\b(?:{_FRAME_WORDS})\b", re.IGNORECASE)
 _SEAT = re.compile(rf"\b(?:{_SEAT_WORDS})\b", re.IGNORECASE)
+# « parmi les plus puissants », "among the largest" describe a group, not the row asked for.
+_AMONG = r"(?<!parmi )(?<!among )(?<!among the )"
 _MOST = re.compile(
-    r"\b(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
+    rf"\b{_AMONG}(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
 )
 # « Le plus petit budget » asks for the least: checked before "le plus".
 _LEAST = re.compile(
-    r"\b(?:le moins|la moins|les moins|(?:le|la|les) plus (?:petite?s?|faibles?|bas|basses?|modestes?)|"
+    rf"\b{_AMONG}(?:le moins|la moins|les moins|(?:le|la|les) plus (?:petite?s?|faibles?|bas|basses?|modestes?)|"
     r"least|smallest|lowest|fewest|minimum)\b",
     re.IGNORECASE,
 )

@@ -38,6 +38,10 @@ def test_lists_and_extremes_are_recognised():
     assert asked("Quelle est la plus faible dotation ?").extreme == "min"
     assert asked("Quel projet reçoit la plus grosse somme ?").extreme == "max"
     assert not asked("Qui coordonne le PEPR ?").many and asked("Qui coordonne le PEPR ?").extreme is None
+    # "among the most…" describes a group: a list, no extreme row
+    among = asked("Quels modèles parmi les plus puissants ont été entraînés en France ?")
+    assert among.many and among.extreme is None
+    assert asked("Which models among the largest were trained in France?").extreme is None
 
 
 def test_a_count_needs_what_is_counted_and_money_needs_euros():
