@@ -551,7 +551,9 @@ def _cite(
         text = index.document(passage.document).text
         prev = citations[-1] if citations else None
         # a title and the sentence it heads are one quote: the title alone answers nothing
-        heads = last is not None and last[0] is passage and last[1] == k - 1 and passage.sentences[k - 1].heading
+        heads = (
+            last is not None and last[0] is passage and last[1] == k - 1 and passage.sentences[k - 1].heading
+        )
         if prev and prev.n == n and (heads or _same_line_neighbours(text, prev.end, s.start)):
             citations[-1] = Citation(n, passage, text[prev.start : s.end], prev.start, s.end, prev.page)
         else:
