@@ -25,7 +25,18 @@ from . import scoring
 from .asked import PLACE, amount_shape, asked, carries, value
 from .lexical import analyze, covered
 from .listing import enumerate_list
-from .records import TABLE_HEADER, TABLE_ROW, TITLE_NAME, Answer, Citation, Hit, Passage, Sentence, Unit
+from .records import (
+    PAGE_HEADER,
+    TABLE_HEADER,
+    TABLE_ROW,
+    TITLE_NAME,
+    Answer,
+    Citation,
+    Hit,
+    Passage,
+    Sentence,
+    Unit,
+)
 from .search import Query
 from .sentences import opens_on_reference
 from .store.base import Contents
@@ -205,7 +216,8 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
         labels = index.table_labels(passage.document)
         for i, sentence in enumerate(passage.sentences):
             key = (passage.document, sentence.start)
-            if key in seen or _unit_kind(sentence, units) == TABLE_HEADER:  # labels answer nothing
+            # a table's column labels, or a running header the PDF left, answer nothing
+            if key in seen or _unit_kind(sentence, units) in (TABLE_HEADER, PAGE_HEADER):
                 continue
             seen.add(key)
             before, after = reach(passage, i, units)

@@ -258,6 +258,31 @@ def test_a_tables_column_labels_answer_for_its_rows(each_assistant):
 
 
 @pytest.mark.slow
+def test_a_running_header_the_pdf_left_is_never_a_candidate(each_assistant):
+    # « FRANCE 2030 22 mai 2024 » (page 15's running header) was quoted as an answer
+    from retrieval.answer import candidates
+    from retrieval.records import PAGE_HEADER
+
+    contents = each_assistant.index
+    query = each_assistant.query(
+        "Sur quels segments France 2030 a-t-il construit un leadership français en IA ?"
+    )
+    hits = each_assistant.retrieve(query, contents=contents)
+    headers = {
+        (p.document, s.start)
+        for p in contents.passages
+        for s in p.sentences
+        if s.unit is not None and contents.document(p.document).units[s.unit].kind == PAGE_HEADER
+    }
+    assert headers & {(h.passage.document, s.start) for h in hits[:8] for s in h.passage.sentences}
+    found = {
+        (c.passage.document, c.sentence.start)
+        for c in candidates(query, hits, contents, each_assistant.params)
+    }
+    assert found and not found & headers
+
+
+@pytest.mark.slow
 def test_a_list_question_gets_every_announced_item(each_assistant):
     # the issue's case: the heading « 7 nouveaux lauréats… » was quoted without a laureate
     answer = each_assistant.ask(
