@@ -319,17 +319,18 @@ def select(
         if (c.passage, c.position) not in picked and words + size <= budget:
             picked.append((c.passage, c.position))
             words += size
-    leans_on, _ = reach(best.passage, best.position, index.document(best.passage.document).units)
     out: list[tuple[Passage, int]] = []
+    answer: list[tuple[Passage, int]] = []
     seen: set[tuple[str, int]] = set()
     for passage, i in picked:
         before, after = reach(passage, i, index.document(passage.document).units)
+        answer = answer or [*((passage, j) for j in before), (passage, i)]  # the best's, read first
         for j in (*before, i, *after):
             key = (passage.document, passage.sentences[j].start)
             if key not in seen:
                 seen.add(key)
                 out.append((passage, j))
-    return out, [*((best.passage, j) for j in leans_on), picked[0]]
+    return out, answer
 
 
 def _list_items(passage: Passage, i: int) -> list[int]:

@@ -37,7 +37,9 @@ _ASKS = (
     ),
     (
         PLACE,
-        r"(?:^|[^\w])(?:où|d'où)\b(?!\s+en\s+(?:est|sont|était|étaient|sera|seront)\b)|\b(?:dans quelle (?:ville|région)|quelle ville|quelle région|quel pays|"
+        # « Où en est… » asks how far something has come, not where
+        r"(?:^|[^\w])(?:où|d'où)\b(?!\s+en\s+(?:est|sont|était|étaient|sera|seront)\b)|"
+        r"\b(?:dans quelle (?:ville|région)|quelle ville|quelle région|quel pays|"
         r"quel territoire|quel site|where|which (?:city|town|region|country)|in what (?:city|town|region))\b",
     ),
     (
@@ -73,9 +75,7 @@ _COUNTED = re.compile(
 )
 # A share is a percentage or a fraction (« Quelle part des élèves… » : « 50% des élèves », « plus de
 # la moitié »), not an amount in euros.
-_SHARE = re.compile(
-    r"\b(?:part|pourcentage|proportion|taux|share|percentage|proportion|fraction)\b", re.IGNORECASE
-)
+_SHARE = re.compile(r"\b(?:part|pourcentage|proportion|taux|share|percentage|fraction)\b", re.IGNORECASE)
 _FRACTION = re.compile(
     r"%|\b(?:moitié|tiers|quart|pour ?cent|majorité|half|third|quarter|per ?cent)\b", re.IGNORECASE
 )
