@@ -18,6 +18,9 @@ from .store.base import Contents, Store
 from .store.select import open_store
 from .text import clean_question, prepare_input
 
+# Searches of one question while other processes keep changing the store (see ``Assistant._searched``).
+SEARCH_TRIES = 3
+
 
 class QuestionError(ValueError):
     """A question that can't be asked (empty once cleaned)."""
@@ -117,6 +120,26 @@ class Assistant:
             query, k=max(k, self.params.passages), retriever=retriever, documents=documents, contents=contents
         )
 
+    def _searched(
+        self, question: str, previous: str | None, k: int, retriever: str, documents: Collection[str] | None
+    ) -> tuple[Contents, Query, list[Hit]]:
+        """The contents a question reads and the passages it retrieves from them, of one state.
+
+        A store that other processes write to (PostgreSQL) ranks passages as they are when it is
+        asked; when a document was added or removed since the contents were read, the question is
+        searched again on the new contents, up to ``SEARCH_TRIES`` times (writes are rare).
+        """
+        contents = self.index
+        for _ in range(SEARCH_TRIES):
+            chosen = contents.check_names(documents)
+            query = self._query(contents, question, previous)
+            hits = self.retrieve(query, k, retriever, chosen, contents)
+            now = self.index
+            if now is contents:
+                break
+            contents = now
+        return contents, query, hits
+
     def search(
         self,
         question: str,
@@ -126,10 +149,8 @@ class Assistant:
         documents: Collection[str] | None = None,
     ) -> list[Hit]:
         """The top ``k`` passages for ``question``, searched as ``ask`` searches it."""
-        contents = self.index
-        chosen = contents.check_names(documents)
-        query = self.query(question, previous, contents)
-        return self.retrieve(query, k, retriever, chosen, contents)[:k]
+        question, _ = prepare_question(question)
+        return self._searched(question, previous, k, retriever, documents)[2][:k]
 
     def ask(
         self,
@@ -148,10 +169,7 @@ class Assistant:
         """
         t0 = time.perf_counter()
         question, notice = prepare_question(question)
-        contents = self.index
-        chosen = contents.check_names(documents)
-        query = self._query(contents, question, previous)
-        hits = self.retrieve(query, k, retriever, chosen, contents)
+        contents, query, hits = self._searched(question, previous, k, retriever, documents)
         t1 = time.perf_counter()
         answer = compose(query, hits, contents, self.weights, self.params)
         t2 = time.perf_counter()

@@ -133,3 +133,38 @@ def test_threads_share_one_assistant_and_the_model_sees_one_question_at_a_time(f
         together = list(pool.map(lambda q: shared.ask(q).text, questions))
     assert together == alone
     assert model.most == 1
+
+
+class _Moving:
+    """The tiny store, as another process changes it once: the contents read after the first
+    search are a new state (``store.contents()`` moves, as PostgreSQL's does after a write)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.states, self.searched = store, [store.contents()], []
+
+    def contents(self):
+        return self.states[-1]
+
+    def dense(self, contents, *args, **kwargs):
+        self.searched.append(contents)
+        if len(self.states) == 1:  # a write lands while the first search runs
+            self.states.append(dataclasses.replace(contents))
+        return self.store.dense(contents, *args, **kwargs)
+
+    def lexical(self, contents, *args, **kwargs):
+        return self.store.lexical(contents, *args, **kwargs)
+
+
+def test_a_question_searched_while_the_store_moved_is_searched_again_on_the_new_state(
+    fake_index, fake_embedder, fake_settings
+):
+    moving = _Moving(fake_index)
+    assistant = Assistant(moving, fake_embedder, load_weights(fake_settings), fake_settings)
+    answer = assistant.ask(BUDGET)
+    # searched once on each state, in order
+    assert [id(c) for c in moving.searched] == [id(c) for c in moving.states]
+    assert answer.citations
+    still = _Moving(fake_index)
+    still.states.append(still.states[0])  # nothing moves: one search
+    Assistant(still, fake_embedder, load_weights(fake_settings), fake_settings).ask(BUDGET)
+    assert len(still.searched) == 1
