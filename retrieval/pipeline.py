@@ -130,12 +130,12 @@ class Assistant:
         searched again on the new contents, up to ``SEARCH_TRIES`` times (writes are rare).
         """
         contents = self.index
-        for _ in range(SEARCH_TRIES):
+        for attempt in range(1, SEARCH_TRIES + 1):
             chosen = contents.check_names(documents)
             query = self._query(contents, question, previous)
             hits = self.retrieve(query, k, retriever, chosen, contents)
             now = self.index
-            if now is contents:
+            if now is contents or attempt == SEARCH_TRIES:  # the last try answers from what it read
                 break
             contents = now
         return contents, query, hits
