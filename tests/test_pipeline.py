@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from retrieval.config import MAX_QUESTION_CHARS
-from retrieval.pipeline import Assistant, QuestionError, load_weights, prepare_question
+from retrieval.pipeline import SEARCH_TRIES, Assistant, QuestionError, load_weights, prepare_question
 from retrieval.text import prepare_input
 
 BUDGET = "Quel est le budget du plan vélo ?"
@@ -145,9 +145,11 @@ class _Moving:
     def contents(self):
         return self.states[-1]
 
+    always = False  # a write lands during every search, not only the first
+
     def dense(self, contents, *args, **kwargs):
         self.searched.append(contents)
-        if len(self.states) == 1:  # a write lands while the first search runs
+        if len(self.states) == 1 or self.always:  # a write lands while the search runs
             self.states.append(dataclasses.replace(contents))
         return self.store.dense(contents, *args, **kwargs)
 
@@ -168,3 +170,9 @@ def test_a_question_searched_while_the_store_moved_is_searched_again_on_the_new_
     still.states.append(still.states[0])  # nothing moves: one search
     Assistant(still, fake_embedder, load_weights(fake_settings), fake_settings).ask(BUDGET)
     assert len(still.searched) == 1
+    busy = _Moving(fake_index)
+    busy.always = True  # never still: after the last try, the answer is of the state it searched
+    contents, _, hits = Assistant(busy, fake_embedder, load_weights(fake_settings), fake_settings)._searched(
+        BUDGET, None, 5, "hybrid", None
+    )
+    assert len(busy.searched) == SEARCH_TRIES and contents is busy.searched[-1]
