@@ -24,7 +24,7 @@ import numpy as np
 from . import scoring
 from .asked import PLACE, amount_shape, asked, carries, value
 from .lexical import analyze, covered
-from .listing import enumerate_list
+from .listing import enumerate_list, matching_rows
 from .records import (
     PAGE_HEADER,
     TABLE_HEADER,
@@ -498,7 +498,8 @@ def compose(
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
     listed = (
-        enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_sentences)
+        matching_rows(judged.ranked, index, query.terms, params.list_ratio, params.list_sentences)
+        or enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_sentences)
         if want.many and not want.extreme
         else None
     )

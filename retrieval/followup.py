@@ -3,9 +3,11 @@
 "Et pour Toulouse ?" after "Combien reçoit le cluster de Grenoble ?" only
 makes sense with the previous question. A question is taken as a follow-up
 when it is elliptic: few topic words, and either a continuation opener
-("Et…", "And…", "What about…") or a pronoun standing for something said
-before ("Quand a-t-il été lancé ?"). It is then searched together with the
-previous question, the new words weighing more (see ``answer``).
+("Et…", "And…", "What about…"), a pronoun standing for something said
+before ("Quand a-t-il été lancé ?") or a preposition before the
+interrogative with no subject named ("Avec quel partenaire local ?"). It is
+then searched together with the previous question, the new words weighing
+more (see ``answer``).
 A complete question is searched on its own, so context never drags a new
 topic back to the old one.
 """
@@ -18,6 +20,14 @@ from .lexical import analyze
 
 MAX_TOPIC_TERMS = 3
 _OPENER = re.compile(r"^\s*(et|and|mais|puis|aussi|what about|how about|also)\b", re.IGNORECASE)
+# A preposition before the interrogative and no subject of its own: "Avec quel partenaire
+# local ?", "For how long?" take their subject from the question before.
+_ELLIPTIC = re.compile(
+    r"^\s*(?:avec|pour|sur|dans|par|en|depuis|chez|with|for|in|on|at|from|by|since)\s+"
+    r"(?:quel|quelle|quels|quelles|combien|qui|quoi|lequel|laquelle|lesquels|lesquelles"
+    r"|which|what|whom|how|when)\b",
+    re.IGNORECASE,
+)
 _PRONOUN = re.compile(
     r"\b(?:il|elle|ils|elles|lui|leur|leurs|son|sa|ses|celui|celle|ceux|celles|it|its|they|them|their|he|she|his|her)\b"
     r"|\bl['’](?:a|ont|avait|avaient|aura|auront|est|sont)\b",
@@ -33,7 +43,7 @@ def is_followup(question: str) -> bool:
         return True
     # "Quand a-t-il été lancé ?" leans on the last question; "Quand ChatGPT
     # a-t-il été lancé ?" names its own subject.
-    return bool(_PRONOUN.search(question)) and not _names(question)
+    return bool(_PRONOUN.search(question) or _ELLIPTIC.search(question)) and not _names(question)
 
 
 def _names(question: str) -> list[str]:

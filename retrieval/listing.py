@@ -18,7 +18,7 @@ from bisect import bisect_left
 
 from .asked import value
 from .lexical import analyze
-from .records import HEADING, LIST, PAGE_HEADER, TABLE_ROW, Document, Passage, Sentence
+from .records import HEADING, LIST, PAGE_HEADER, TABLE_ROW, Document, Passage, Sentence, Unit
 from .store.base import Contents
 
 _COUNTS = {
@@ -152,3 +152,68 @@ def _positions(index: Contents, name: str) -> dict[int, tuple[Passage, int]]:
             for i, s in enumerate(p.sentences):
                 out.setdefault(s.start, (p, i))
     return out
+
+
+def matching_rows(
+    ranked: list, index: Contents, terms: list[str], ratio: float, most: int
+) -> list[tuple[Passage, int]] | None:
+    """(passage, position) of the cells of every row of a table that carry what a list question
+    asks of its rows (« Quels projets … sont portés par des collectivités ? » and the rows marked
+    « (collectivité) »), in the table's order; None when no plausible candidate is a row of a
+    table, or no word of the question marks some of its rows (two at least) and not all.
+
+    The word is the question's rarest that the cells of the best plausible row carry, when
+    other rows carry it too and some don't: a table's rows share their call's words (« IA »),
+    and a name (« les membres du consortium Urba(IA) ») is one row's.
+    """
+    if not ranked:
+        return None
+    model = next(
+        (
+            c
+            for c in ranked
+            if math.exp(c.score - ranked[0].score) >= ratio
+            and c.sentence.unit is not None
+            and index.document(c.passage.document).units[c.sentence.unit].kind == TABLE_ROW
+        ),
+        None,
+    )
+    if model is None:
+        return None
+    document = index.document(model.passage.document)
+    rows = _table(document, model.sentence.unit)
+    cells = {k: set(analyze(document.text[u.start : u.body or u.end])) for k, u in rows.items()}
+    own = cells[model.sentence.unit]
+    carried = [t for t in dict.fromkeys(terms) if t in own]
+    if not carried:
+        return None
+    term = max(carried, key=index.lexical.idf)
+    if not 2 <= sum(term in c for c in cells.values()) < len(rows):
+        return None  # a name (« …du consortium Urba(IA) ? ») or what every row shares
+    kept = [rows[k] for k in sorted(rows) if term in cells[k]][:most]
+    where = _positions(index, document.name)
+    starts = sorted(where)
+    return [
+        where[s]
+        for u in kept
+        for s in starts[bisect_left(starts, u.start) : bisect_left(starts, u.body or u.end)]
+    ]
+
+
+def _table(document: Document, unit: int) -> dict[int, Unit]:
+    """The rows (by unit index) of the table that row ``unit`` belongs to: the run of table rows
+    around it in its section, running page headers between them skipped."""
+    units = document.units
+    section = document.section_at(units[unit].start)
+
+    def run(step: int) -> list[int]:
+        out, k = [], unit + step
+        while 0 <= k < len(units) and units[k].kind in (TABLE_ROW, PAGE_HEADER):
+            if units[k].kind == TABLE_ROW:
+                if document.section_at(units[k].start) != section:
+                    break
+                out.append(k)
+            k += step
+        return out
+
+    return {k: units[k] for k in (*run(-1), unit, *run(1))}

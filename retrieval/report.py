@@ -126,6 +126,7 @@ def report_json(report: Report) -> dict:
                 "confidence": r.answer.confidence,
                 "evidence": round(r.answer.evidence, 4),
                 "span_hit": r.span_hit if r.item.answerable else None,
+                "first_quote_hit": r.first_quote_hit if r.item.answerable else None,
                 "first_relevant": {name: r.first_relevant(name) for name in report.retrievers},
             }
             for r in report.results

@@ -19,6 +19,8 @@ PREVIOUS = "Combien reçoit le cluster MIAI de Grenoble ?"
         "Quand a-t-il été lancé ?",  # a pronoun standing for what was said before
         "Qui finance ses projets ?",
         "Pourquoi ?",  # no topic word at all
+        "Avec quel partenaire local ?",  # a preposition before the interrogative, no subject
+        "For how long?",
     ],
 )
 def test_elliptic_questions_are_follow_ups(question):
@@ -31,6 +33,7 @@ def test_elliptic_questions_are_follow_ups(question):
         PREVIOUS,  # a complete question
         "Quand ChatGPT a-t-il été lancé ?",  # the pronoun's subject is named
         "Qui finance le cluster ?",  # two topic words, no opener, no pronoun
+        "Dans quelle ville est Inria ?",  # a preposition before the interrogative, a subject named
         # An opener does not make a question with its own topic a follow-up.
         "Et combien reçoivent les clusters de Grenoble et de Toulouse pour la recherche ?",
     ],

@@ -6,11 +6,14 @@ from the code's output.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from retrieval.asked import asked
 from retrieval.corpus import load_corpus
-from retrieval.listing import announced, items, stated_count
+from retrieval.lexical import Lexicon, analyze, passage_terms
+from retrieval.listing import announced, items, matching_rows, stated_count
 from retrieval.passages import make_passages
 
 from .conftest import CORPUS
@@ -123,3 +126,67 @@ def test_items_stop_at_the_next_section(dossier):
     # « Trois projets de démonstrateurs… : » has three bullets, then a new section starts
     got = found(dossier, "Trois projets de démonstrateurs d’IA embarquée en conditions réelles :", 8)
     assert len(got) == 3
+
+
+@pytest.fixture(scope="module")
+def table_index():
+    documents, _ = load_corpus(CORPUS)
+    passages = make_passages(documents)
+    lexicon = Lexicon.build([passage_terms(p.index_text()) for p in passages])
+    by_name = {d.name: d for d in documents}
+    return SimpleNamespace(document=by_name.__getitem__, passages=passages, lexical=lexicon)
+
+
+def candidate_at(index, text: str) -> SimpleNamespace:
+    """The candidate sentence that holds ``text`` (first passage that has it), scored 0."""
+    for p in index.passages:
+        for i, s in enumerate(p.sentences):
+            if text in s.text:
+                return SimpleNamespace(passage=p, position=i, sentence=s, score=0.0)
+    raise AssertionError(text)
+
+
+def rows_quoted(index, question: str, model: str) -> list[str] | None:
+    picked = matching_rows([candidate_at(index, model)], index, analyze(question), 0.1, 8)
+    return None if picked is None else [p.sentences[i].text for p, i in picked]
+
+
+def test_the_rows_a_list_question_asks_for_are_those_its_rare_word_marks(table_index):
+    # p. 21-22: of the eight frugal-AI laureates, four are marked « (collectivité) », four
+    # « (acteur émergent) » (read in the raw dossier)
+    got = rows_quoted(
+        table_index, "Quels projets de la vague 2 IA frugale sont portés par des collectivités ?", "Urba(IA)"
+    )
+    assert [g for g in got if "(collectivité)" in g] == [
+        "Urba(IA) (collectivité)",
+        "Predict AI'r (collectivité)",
+        "PREVIZO (collectivité)",
+        "PEP-BIOccIA (collectivité)",
+    ]
+    assert not any("émergent" in g for g in got)
+    assert "Région Occitanie" in got and "OpenIG, CNRS, TerrOïko." in got  # each row's cells
+    assert not any(g.startswith("Ce projet") for g in got)  # not the descriptions
+    got = rows_quoted(
+        table_index, "Quels lauréats de la vague 2 sont portés par des acteurs émergents ?", "IA Eco Pilot"
+    )
+    assert [g.split(" (")[0] for g in got if "émergent" in g] == [
+        "IA Eco Pilot",
+        "Mission 90+",
+        "IA.rbre",
+        "AMELIA",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [
+        # the rarest word the row carries is its own name: the question is about that row
+        ("Quels sont les membres du consortium Urba(IA) ?", "Urba(IA)"),
+        # no word of the question in the row's cells sorts the table
+        ("Quels projets de la vague 2 ont été retenus ?", "Urba(IA)"),
+        # the best sentence is no table row
+        ("Quels projets sont portés par des collectivités ?", "Huit projets ont été sélectionnés"),
+    ],
+)
+def test_no_rows_are_picked_when_no_word_of_the_question_sorts_a_table(table_index, question, model):
+    assert rows_quoted(table_index, question, model) is None
