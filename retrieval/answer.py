@@ -498,7 +498,7 @@ def compose(
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
     listed = (
-        matching_rows(judged.ranked, index, query.terms, params.list_ratio, params.list_sentences)
+        matching_rows(judged.ranked, index, question, query.terms, params.list_ratio, params.list_sentences)
         or enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_sentences)
         if want.many and not want.extreme
         else None

@@ -154,8 +154,12 @@ def _positions(index: Contents, name: str) -> dict[int, tuple[Passage, int]]:
     return out
 
 
+# What a list question asks for, by name: « Quels établissements… », "Which projects…".
+_ITEMS_NOUN = re.compile(r"\b(?:quel(?:le)?s|which|what)\s+([^\W\d]+)", re.IGNORECASE)
+
+
 def matching_rows(
-    ranked: list, index: Contents, terms: list[str], ratio: float, most: int
+    ranked: list, index: Contents, question: str, terms: list[str], ratio: float, most: int
 ) -> list[tuple[Passage, int]] | None:
     """(passage, position) of the cells of every row of a table that carry what a list question
     asks of its rows (« Quels projets … sont portés par des collectivités ? » and the rows marked
@@ -164,7 +168,9 @@ def matching_rows(
 
     The word is the question's rarest that the cells of the best plausible row carry, when
     other rows carry it too and some don't: a table's rows share their call's words (« IA »),
-    and a name (« les membres du consortium Urba(IA) ») is one row's.
+    and a name (« les membres du consortium Urba(IA) ») is one row's. The noun that says what
+    the items are (« Quels établissements… ») sorts nothing: a row that happens to hold it
+    (« Etablissement Public Territorial ») is no answer to a question about other items.
     """
     if not ranked:
         return None
@@ -184,7 +190,9 @@ def matching_rows(
     rows = _table(document, model.sentence.unit)
     cells = {k: set(analyze(document.text[u.start : u.body or u.end])) for k, u in rows.items()}
     own = cells[model.sentence.unit]
-    carried = [t for t in dict.fromkeys(terms) if t in own]
+    noun = _ITEMS_NOUN.search(question)
+    kind = set(analyze(noun.group(1))) if noun else set()  # what the items are, not what sorts them
+    carried = [t for t in dict.fromkeys(terms) if t in own and t not in kind]
     if not carried:
         return None
     term = max(carried, key=index.lexical.idf)

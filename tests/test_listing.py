@@ -147,7 +147,7 @@ def candidate_at(index, text: str) -> SimpleNamespace:
 
 
 def rows_quoted(index, question: str, model: str) -> list[str] | None:
-    picked = matching_rows([candidate_at(index, model)], index, analyze(question), 0.1, 8)
+    picked = matching_rows([candidate_at(index, model)], index, question, analyze(question), 0.1, 8)
     return None if picked is None else [p.sentences[i].text for p, i in picked]
 
 
@@ -184,6 +184,9 @@ def test_the_rows_a_list_question_asks_for_are_those_its_rare_word_marks(table_i
         ("Quels sont les membres du consortium Urba(IA) ?", "Urba(IA)"),
         # no word of the question in the row's cells sorts the table
         ("Quels projets de la vague 2 ont été retenus ?", "Urba(IA)"),
+        # the word is what the question asks for, not what sorts the rows (« Etablissement
+        # Public Territorial » heads two rows of the frugal-AI table)
+        ("Quels établissements pilotent les neuf projets du PEPR IA ?", "Predict AI'r"),
         # the best sentence is no table row
         ("Quels projets sont portés par des collectivités ?", "Huit projets ont été sélectionnés"),
     ],
