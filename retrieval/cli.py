@@ -276,6 +276,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     """The index in use and whether it is stale, without building anything."""
     from .corpus import CorpusError as NoCorpus
     from .embedder import open_embedder
+    from .glossary import state as glossary_state
     from .passages import SplitParams
     from .store.builds import current_folder
     from .store.files import FileStore
@@ -286,6 +287,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         from .store.postgres import PostgresStore
 
         info = PostgresStore.connect(settings.store, open_embedder(settings)).describe()
+        info["glossary"] = glossary_state()
         print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else _rows(info.items()))
         return 0
     folder = current_folder(settings.index_dir)
@@ -298,7 +300,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"folder": str(folder), "stale": stale, "manifest": manifest}, indent=2, ensure_ascii=False
+                {"folder": str(folder), "stale": stale, "glossary": glossary_state(), "manifest": manifest},
+                indent=2,
+                ensure_ascii=False,
             )
         )
         return 0
@@ -316,6 +320,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ("corpus checksum", manifest.get("corpus", {}).get("checksum")),
         ("stale", f"yes: {stale} (`retrieval build` rebuilds it)" if stale else "no"),
         ("document names", ", ".join(manifest.get("corpus", {}).get("documents", []))),
+        ("glossary", glossary_state()),
     ]
     print(_rows(rows))
     return 0

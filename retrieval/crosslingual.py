@@ -6,7 +6,8 @@ and an English question shares few with a French dossier ("hire" /
 the passages also maps words across languages: every word of the dossier is
 embedded once at build time, and at question time each content word of an
 English question is mapped to the dossier word nearest to it, when that one
-is near enough. The mapped words join the question's terms.
+is near enough. The mapped words join the question's terms, with the dossier
+words a bilingual dictionary gives for the question's words (``glossary``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .glossary import GLOSSARY, lemmas
 from .lexical import STOPWORDS, analyze
 from .records import Document
 from .text import fold
@@ -43,6 +45,7 @@ class Vocabulary:
     def __init__(self, words: list[str], vectors: np.ndarray) -> None:
         self.words = words
         self.vectors = vectors.astype(np.float32)
+        self._english: dict[str, list[str]] | None = None  # English lemma -> index terms, on first use
 
     @classmethod
     def build(cls, documents: list[Document], embed) -> Vocabulary:
@@ -62,6 +65,26 @@ class Vocabulary:
             if similarity[row, j] >= MIN_COSINE:
                 found.extend(analyze(self.words[j]))
         return list(dict.fromkeys(found))
+
+    def english_terms(self, words: list[str]) -> list[str]:
+        """Index terms of the dossier words whose translation (``glossary``) is one of ``words``,
+        English question words: "schools" brings « écoles », "spring" « printemps »."""
+        english = self._by_english()
+        found: list[str] = []
+        for word in words:
+            lemma = next((lemma for lemma in lemmas(word) if lemma in english), None)
+            if lemma:
+                found.extend(english[lemma])
+        return list(dict.fromkeys(found))
+
+    def _by_english(self) -> dict[str, list[str]]:
+        if self._english is None:  # two threads may both build it: the same map, either kept
+            english: dict[str, list[str]] = {}
+            for word, translations in GLOSSARY.english(self.words).items():
+                for lemma in translations:
+                    english.setdefault(lemma, []).extend(analyze(word))
+            self._english = english
+        return self._english
 
     def save(self, folder: Path) -> None:
         (Path(folder) / WORDS_FILE).write_text(json.dumps(self.words, ensure_ascii=False), encoding="utf-8")

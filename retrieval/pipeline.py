@@ -12,6 +12,7 @@ from .answer import AnswerParams, compose
 from .config import MAX_QUESTION_CHARS, Settings
 from .embedder import Embedder, open_embedder
 from .followup import with_context
+from .glossary import GLOSSARY
 from .records import Answer, Hit
 from .search import Query, Searcher
 from .store.base import Contents, Store
@@ -83,6 +84,7 @@ class Assistant:
             raise ValueError(f"embedder {embedder.name!r} is not the configured model {settings.model!r}")
         embedder = embedder or open_embedder(settings, rebuild=rebuild)
         store = open_store(settings, embedder, progress=progress, log=log, rebuild=rebuild)
+        GLOSSARY.keep_in(settings.cache_dir)
         return cls(store, embedder, load_weights(settings), settings)
 
     @property

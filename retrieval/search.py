@@ -56,8 +56,8 @@ class Searcher:
 
     def encode(self, text: str, context: str | None = None, contents: Contents | None = None) -> Query:
         """The query for ``text``, searched together with ``context`` when given; an English
-        question's words also bring the dossier's French words nearest to them (in ``contents``,
-        default the store's current state)."""
+        question's words also bring the dossier's French words nearest to them and those the
+        glossary translates as them (in ``contents``, default the store's current state)."""
         full = f"{context} {text}" if context else text
         terms = analyze(text)
         if language(text) == "en":  # an English word that only says what is asked has no French match
@@ -65,7 +65,8 @@ class Searcher:
             terms = [t for t in terms if t not in {u for w in frame for u in analyze(w)}]
             words = [w for w in content_words(text) if w not in frame]
             vocabulary = (contents or self.store.contents()).vocabulary
-            terms = list(dict.fromkeys([*terms, *vocabulary.terms(self.words(words))]))
+            mapped = [*vocabulary.terms(self.words(words)), *vocabulary.english_terms(words)]
+            terms = list(dict.fromkeys([*terms, *mapped]))
         return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)
 
     def _embed(self, text: str) -> np.ndarray:

@@ -173,9 +173,11 @@ def test_info_prints_a_short_summary_and_json_on_request(cli, settings, tiny_cor
     assert lines["build"].startswith("build-") and lines["model"] == settings.model and lines["dims"] == "384"
     assert int(lines["passages"]) > 100 and int(lines["sentences"]) > 300 and lines["documents"] == "1"
     assert len(lines["corpus checksum"]) == 64 and lines["stale"] == "no" and "created" in lines
-    assert len(out.splitlines()) <= 12
+    assert lines["glossary"].startswith(("Apertium", "none (apt-get install"))
+    assert len(out.splitlines()) <= 13
     full = json.loads(cli("info", "--json").stdout)
     assert full["stale"] is None and full["folder"].endswith(lines["build"])
+    assert full["glossary"] == lines["glossary"]
     assert len(full["manifest"]["model"]["probe"]) == 384 and full["manifest"]["counts"]["passages"] == int(
         lines["passages"]
     )
