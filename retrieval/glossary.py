@@ -20,14 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +155,11 @@ class Glossary:
             return {w: self._english[w] for w in words}
 
     def _save(self) -> None:
-        """Write the translations whole, atomically: a reader sees the old file or the new."""
-        if self._file is None:
-            return
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self._file.parent, prefix=".glossary-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({w: list(e) for w, e in self._english.items()}, out, ensure_ascii=False)
-            os.replace(tmp, self._file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write the translations whole (a reader sees the old file or the new)."""
+        if self._file is not None:
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            kept = {w: list(e) for w, e in self._english.items()}
+            write_atomic(self._file, json.dumps(kept, ensure_ascii=False))
 
 
 def lemmas(word: str) -> list[str]:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from ..files import write_atomic
 from .base import IndexMissing, IndexProblem
 
 # What ``publish`` names a build folder; ``CURRENT`` naming anything else is not followed.
@@ -61,15 +62,6 @@ def publish(tmp: Path, index_dir: Path, tag: str) -> Path:
     write_atomic(index_dir / "CURRENT", name + "\n")
     prune(index_dir, keep={name, previous})
     return final
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def fsync_tree(folder: Path) -> None:
