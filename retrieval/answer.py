@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scoring
-from .asked import PLACE, amount_shape, asked, carries, value
+from .asked import PLACE, Asked, amount_shape, asked, carries, value
 from .lexical import analyze, covered
 from .listing import enumerate_list, matching_rows
 from .records import (
@@ -192,14 +192,25 @@ def _topic_terms(passage: Passage, i: int) -> frozenset[str]:
     return frozenset()
 
 
+def wanted(question: str, index: Contents) -> Asked:
+    """What ``question`` asks for, an English count's noun read in the dossier's words ("How
+    many students…" counts « étudiants »; "startups" is the dossier's own word)."""
+
+    def english(words: list[str]) -> list[str]:
+        own = [t for w in words for t in analyze(w) if t in index.lexical.df]
+        return [*index.vocabulary.english_terms(words), *own]
+
+    return asked(question, english)
+
+
 def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerParams) -> list[Candidate]:
     """Every sentence of the top passages with its features (see ``scoring.FEATURES``), unscored.
 
     A sentence shared by two passages counts once, in the better-ranked one.
     """
-    want = asked(query.question or query.text)
+    want = wanted(query.question or query.text, index)
     if not want.typed and query.context_terms:  # "Et Hi! PARIS ?" after "Quel montant reçoit …"
-        want = asked(query.text)
+        want = wanted(query.text, index)
     known = 1.0 - index.lexical.unknown_share(query.terms)
     weighing = index.lexical.weighing(query.terms)
     context_weighing = index.lexical.weighing(list(query.context_terms))
@@ -494,7 +505,7 @@ def compose(
             asked=query.text,
             confidence="none",
         )
-    want = asked(question)
+    want = wanted(question, index)
     if want.extreme:  # the extreme row alone: the other rows stay in the sources
         params = replace(params, max_sentences=1)
     listed = (

@@ -11,10 +11,11 @@ no place name) is weak evidence, whatever its words share with the question.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .lexical import analyze
-from .text import language
+from .lexical import STOPWORDS, analyze
+from .text import fold, language
 from .units import JOB_TITLES, PERSON_NAME
 
 AMOUNT, DATE, PLACE, AGENT, NAME = "amount", "date", "place", "agent", "name"
@@ -74,15 +75,24 @@ _COUNTED = re.compile(
     re.IGNORECASE,
 )
 # A share is a percentage or a fraction (« Quelle part des élèves… » : « 50% des élèves », « plus de
-# la moitié »), not an amount in euros.
-_SHARE = re.compile(r"\b(?:part|pourcentage|proportion|taux|share|percentage|fraction)\b", re.IGNORECASE)
+# la moitié »), not an amount in euros; "take part", « à part » ask none.
+_SHARE = re.compile(
+    r"\b(?:(?:quelle|la|une|what) part|pourcentage|proportion|taux|share|percentage|fraction)\b",
+    re.IGNORECASE,
+)
 _FRACTION = re.compile(
     r"%|\b(?:moitié|tiers|quart|pour ?cent|majorité|half|third|quarter|per ?cent)\b", re.IGNORECASE
 )
 # A population is a count of inhabitants ("Quelle est la population de Lyon ?").
 _POPULATION = re.compile(r"\b(?:population|habitants|inhabitants)\b", re.IGNORECASE)
-# Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois").
-_MEASURES = frozenset({"temps", "time"})
+# English puts what is counted after its modifiers ("how many research teams are…"): the last
+# of the words up to the verb, looked for among this many. A modifier is no count of its own
+# (« 560 M€ … dédiés à la recherche » counts no research teams).
+_COUNTED_WORDS = 4
+# Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois"), or that
+# count occurrences of what the question names elsewhere ("how many times… downloaded", "how many
+# per month").
+_MEASURES = frozenset({"temps", "time", "fois", "times", "per"})
 # Money: the answer is an amount in euros.
 _MONEY = re.compile(
     r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
@@ -191,7 +201,8 @@ class Asked:
     kind: str | None = None
     many: bool = False  # the items of a list
     extreme: str | None = None  # "max" or "min": the row with the extreme value
-    unit: str | None = None  # what is counted ("combien d'étudiants": its index term), "€" for money
+    unit: str | None = None  # "€" for money, "%" for a share
+    counted: frozenset[str] = frozenset()  # index terms naming what is counted ("combien d'étudiants")
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
     seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
     person: bool = False  # who holds a post: only a name beside a job title answers
@@ -201,29 +212,41 @@ class Asked:
         return self.kind is not None
 
 
-def asked(question: str) -> Asked:
+def asked(question: str, english: Callable[[list[str]], list[str]] | None = None) -> Asked:
+    """What ``question`` asks for. ``english`` brings English words to the dossier's index terms
+    (``Vocabulary.english_terms``): without it an English count says nothing of what is counted."""
     text = question.replace("’", "'")
     kind = next((k for k, pattern in _ASK_PATTERNS if pattern.search(text)), None)
     extreme = "min" if _LEAST.search(text) else "max" if _MOST.search(text) else None
-    unit = None
+    unit, counted = None, frozenset()
     if kind == AMOUNT:
-        counted = _COUNTED.search(text)
+        found = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
         elif _SHARE.search(text):
             unit = "%"
         elif _POPULATION.search(text):
-            unit = analyze("habitants")[0]
-        elif (
-            counted
-            and language(text) == "fr"
-            and counted.group(1).lower() not in _MEASURES
-            and (terms := analyze(counted.group(1)))
-        ):
-            unit = terms[0]
+            counted = frozenset(analyze("habitants"))
+        elif found and found.group(1).lower() not in _MEASURES:
+            if language(text) == "fr":
+                counted = frozenset(analyze(found.group(1))[:1])
+            elif english:
+                counted = frozenset(english(_counted_head(text[found.start(1) :])))
     seat = kind == PLACE and bool(_SEAT_ASKED.search(text))
     person = bool(_POST.search(text))
-    return Asked(kind, bool(_LIST.search(text)), extreme, unit, frozenset(analyze(question)), seat, person)
+    return Asked(
+        kind, bool(_LIST.search(text)), extreme, unit, counted, frozenset(analyze(question)), seat, person
+    )
+
+
+def _counted_head(text: str) -> list[str]:
+    """The English noun of what is counted: the last word before the verb ("research teams")."""
+    words: list[str] = []
+    for word in re.findall(r"[^\W\d]+|\S", text)[:_COUNTED_WORDS]:
+        if not word.isalpha() or fold(word.lower()) in STOPWORDS:
+            break
+        words.append(word.lower())
+    return words[-1:]
 
 
 def frame_words(question: str) -> list[str]:
@@ -260,9 +283,11 @@ def carries(want: Asked, text: str) -> bool:
             return any("€" in a or "euro" in a.lower() for a in amounts)
         if want.unit == "%":
             return any(_FRACTION.search(a) for a in amounts)
-        if want.unit:  # a number of the counted thing, or a number in a sentence that names it
+        if want.counted:  # a number of the counted thing, or a number in a sentence that names it
             return (
-                any(want.unit in analyze(a) for a in amounts) or bool(amounts) and want.unit in analyze(text)
+                any(want.counted & set(analyze(a)) for a in amounts)
+                or bool(amounts)
+                and bool(want.counted & set(analyze(text)))
             )
         return bool(amounts)
     if want.person:

@@ -46,15 +46,40 @@ def test_lists_and_extremes_are_recognised():
 
 def test_a_count_needs_what_is_counted_and_money_needs_euros():
     students = asked("Combien d'étudiants compte l'Université Grenoble Alpes ?")
-    assert students.unit == "etudi"
+    assert students.counted == {"etudi"}
     assert carries(students, "pour atteindre 3 500 étudiants par an")
     assert not carries(students, "EFELIA MIAI (6,4 M€) a pour ambition la sensibilisation")
     money = asked("Combien reçoivent les IA clusters ?")
     assert money.unit == "€"
     assert carries(money, "bénéficieront de 360 M€ de financement")
     assert not carries(money, "les neuf lauréats de l’AMI IA-clusters")
-    # English counts keep any number: the dossier names the unit in French
-    assert asked("How many PhD students will be hired?").unit is None
+    # without a way to the dossier's French words, an English count keeps any number
+    english = asked("How many PhD students will be hired?")
+    assert english.kind == "amount" and not english.counted and carries(english, "10 à 30 chaires")
+
+
+def test_an_english_count_is_read_in_the_dossiers_words():
+    seen: list[list[str]] = []
+
+    def french(words: list[str]) -> list[str]:
+        seen.append(words)
+        return [{"students": "etudi"}[w] for w in words if w == "students"]
+
+    students = asked("How many PhD students will be hired?", french)
+    # what is counted is the last word before the verb: a modifier is no count of its own
+    assert seen == [["students"]] and students.counted == {"etudi"}
+    assert carries(students, "pour atteindre 3 500 étudiants par an")
+    assert not carries(students, "cofinancement de cinq Testing & Experimentation Facilities")
+    seen.clear()
+    asked("How many research teams are mobilised?", french)
+    assert seen == [["teams"]]
+    # occurrences and rates count what the question names elsewhere: any number answers
+    seen.clear()
+    assert not asked("How many times has scikit-learn been downloaded?", french).counted
+    assert not asked("And how many per month?", french).counted and seen == []
+    # a French question never asks for a translation
+    asked("Combien d'étudiants compte l'Université Grenoble Alpes ?", french)
+    assert seen == []
 
 
 def test_a_year_that_ends_a_name_is_no_date():
@@ -106,13 +131,21 @@ def test_a_year_after_a_word_of_time_is_a_date():
     assert not carries(since, "Dès lors, France 2030 soutient la recherche")
 
 
+def test_taking_part_asks_no_share():
+    assert asked("Quelle part des startups en IA sont rentables ?").unit == "%"
+    assert asked("What share of downloads comes from abroad?").unit == "%"
+    teams = asked("How many research teams take part in the PEPR AI?")
+    assert teams.kind == "amount" and teams.unit is None
+    assert carries(teams, "50 équipes de recherche sont mobilisés")
+
+
 def test_what_is_counted_follows_de_and_europe_is_no_euro():
     # "Combien France 2030 apporte-t-il…" counts nothing in particular: any amount answers
     assert asked("Combien France 2030 apporte-t-il pour Jean Zay ?").unit is None
     assert asked("Combien de Facilities sont cofinancées dans le cadre de Digital Europe ?").unit != "€"
     # a number in a sentence that names what is counted answers
     grants = asked("De combien ANITI veut-il augmenter le nombre de bourses de master ?")
-    assert grants.unit == "bours"
+    assert grants.counted == {"bours"}
     assert carries(grants, "augmenter le nombre de bourses de master de 10 à 30.")
     assert not carries(grants, "augmenter le nombre de chaires de 10 à 30.")
     # a measure is answered in other words
