@@ -89,6 +89,9 @@ _POPULATION = re.compile(r"\b(?:population|habitants|inhabitants)\b", re.IGNOREC
 # of the words up to the verb, looked for among this many. A modifier is no count of its own
 # (« 560 M€ … dédiés à la recherche » counts no research teams).
 _COUNTED_WORDS = 4
+# « la date de clôture de l'appel » asks when the call closes: a date of something else (« lancé
+# le 5 avril 2024 ») doesn't answer.
+_EVENT = re.compile(r"\bdates? (?:de |d')(?:la |le |l')?([^\W\d]{3,})", re.IGNORECASE)
 # Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois"), or that
 # count occurrences of what the question names elsewhere ("how many times… downloaded", "how many
 # per month").
@@ -202,7 +205,9 @@ class Asked:
     many: bool = False  # the items of a list
     extreme: str | None = None  # "max" or "min": the row with the extreme value
     unit: str | None = None  # "€" for money, "%" for a share
-    counted: frozenset[str] = frozenset()  # index terms naming what is counted ("combien d'étudiants")
+    # index terms naming what the value is of: what is counted (« combien d'étudiants »), the
+    # event dated (« la date de clôture »)
+    of: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
     seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
     person: bool = False  # who holds a post: only a name beside a job title answers
@@ -218,24 +223,26 @@ def asked(question: str, english: Callable[[list[str]], list[str]] | None = None
     text = question.replace("’", "'")
     kind = next((k for k, pattern in _ASK_PATTERNS if pattern.search(text)), None)
     extreme = "min" if _LEAST.search(text) else "max" if _MOST.search(text) else None
-    unit, counted = None, frozenset()
-    if kind == AMOUNT:
+    unit, of = None, frozenset()
+    if kind == DATE and language(text) == "fr" and (event := _EVENT.search(text)):
+        of = frozenset(analyze(event.group(1))[:1])
+    elif kind == AMOUNT:
         found = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
         elif _SHARE.search(text):
             unit = "%"
         elif _POPULATION.search(text):
-            counted = frozenset(analyze("habitants"))
+            of = frozenset(analyze("habitants"))
         elif found and found.group(1).lower() not in _MEASURES:
             if language(text) == "fr":
-                counted = frozenset(analyze(found.group(1))[:1])
+                of = frozenset(analyze(found.group(1))[:1])
             elif english:
-                counted = frozenset(english(_counted_head(text[found.start(1) :])))
+                of = frozenset(english(_counted_head(text[found.start(1) :])))
     seat = kind == PLACE and bool(_SEAT_ASKED.search(text))
     person = bool(_POST.search(text))
     return Asked(
-        kind, bool(_LIST.search(text)), extreme, unit, counted, frozenset(analyze(question)), seat, person
+        kind, bool(_LIST.search(text)), extreme, unit, of, frozenset(analyze(question)), seat, person
     )
 
 
@@ -271,23 +278,24 @@ def _named(before: str) -> bool:
 
 def carries(want: Asked, text: str) -> bool:
     """Whether ``text`` holds something of the asked type that the question doesn't already name:
-    a count of what is counted, an amount in euros for money, a date, a place or a name."""
+    a count of what is counted, an amount in euros for money, a date (of the event asked), a
+    place or a name."""
     kind = want.kind
     if kind is None:
         return True
-    if kind == DATE:
-        return bool(_dates(text))
+    if kind == DATE:  # a date of the event asked, when one is (« la date de clôture »)
+        return bool(_dates(text)) and (not want.of or bool(want.of & set(analyze(text))))
     if kind == AMOUNT:
         amounts = [a for m in _AMOUNT.finditer(text) if not _is_year(a := m.group()) and not _DAY.match(a)]
         if want.unit == "€":
             return any("€" in a or "euro" in a.lower() for a in amounts)
         if want.unit == "%":
             return any(_FRACTION.search(a) for a in amounts)
-        if want.counted:  # a number of the counted thing, or a number in a sentence that names it
+        if want.of:  # a number of the counted thing, or a number in a sentence that names it
             return (
-                any(want.counted & set(analyze(a)) for a in amounts)
+                any(want.of & set(analyze(a)) for a in amounts)
                 or bool(amounts)
-                and bool(want.counted & set(analyze(text)))
+                and bool(want.of & set(analyze(text)))
             )
         return bool(amounts)
     if want.person:

@@ -261,6 +261,15 @@ def test_an_english_count_is_of_what_it_counts(each_assistant):
 
 
 @pytest.mark.slow
+def test_a_date_of_an_event_is_of_that_event(each_assistant):
+    # written for this test: the PEPR's launch date answered its end date with confidence
+    answer = each_assistant.ask("Quelle est la date de fin du PEPR IA ?")
+    assert answer.confidence != "high", answer.text
+    answer = each_assistant.ask("Quelle est la date de lancement du PEPR IA ?")
+    assert answer.confidence == "high" and "25 mars 2024" in answer.citations[0].quote
+
+
+@pytest.mark.slow
 def test_a_day_of_a_month_or_a_year_is_no_count(each_assistant):
     # « lancé le 25 mars 2024 » counted as a number of « équipement(s) », so the PEPR's opening
     # sentence answered instead of its teams

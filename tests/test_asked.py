@@ -46,7 +46,7 @@ def test_lists_and_extremes_are_recognised():
 
 def test_a_count_needs_what_is_counted_and_money_needs_euros():
     students = asked("Combien d'étudiants compte l'Université Grenoble Alpes ?")
-    assert students.counted == {"etudi"}
+    assert students.of == {"etudi"}
     assert carries(students, "pour atteindre 3 500 étudiants par an")
     assert not carries(students, "EFELIA MIAI (6,4 M€) a pour ambition la sensibilisation")
     money = asked("Combien reçoivent les IA clusters ?")
@@ -55,7 +55,7 @@ def test_a_count_needs_what_is_counted_and_money_needs_euros():
     assert not carries(money, "les neuf lauréats de l’AMI IA-clusters")
     # without a way to the dossier's French words, an English count keeps any number
     english = asked("How many PhD students will be hired?")
-    assert english.kind == "amount" and not english.counted and carries(english, "10 à 30 chaires")
+    assert english.kind == "amount" and not english.of and carries(english, "10 à 30 chaires")
 
 
 def test_an_english_count_is_read_in_the_dossiers_words():
@@ -67,7 +67,7 @@ def test_an_english_count_is_read_in_the_dossiers_words():
 
     students = asked("How many PhD students will be hired?", french)
     # what is counted is the last word before the verb: a modifier is no count of its own
-    assert seen == [["students"]] and students.counted == {"etudi"}
+    assert seen == [["students"]] and students.of == {"etudi"}
     assert carries(students, "pour atteindre 3 500 étudiants par an")
     assert not carries(students, "cofinancement de cinq Testing & Experimentation Facilities")
     seen.clear()
@@ -75,8 +75,8 @@ def test_an_english_count_is_read_in_the_dossiers_words():
     assert seen == [["teams"]]
     # occurrences and rates count what the question names elsewhere: any number answers
     seen.clear()
-    assert not asked("How many times has scikit-learn been downloaded?", french).counted
-    assert not asked("And how many per month?", french).counted and seen == []
+    assert not asked("How many times has scikit-learn been downloaded?", french).of
+    assert not asked("And how many per month?", french).of and seen == []
     # a French question never asks for a translation
     asked("Combien d'étudiants compte l'Université Grenoble Alpes ?", french)
     assert seen == []
@@ -131,6 +131,17 @@ def test_a_year_after_a_word_of_time_is_a_date():
     assert not carries(since, "Dès lors, France 2030 soutient la recherche")
 
 
+def test_a_date_of_an_event_is_a_date_of_that_event():
+    closing = asked("Quelle est la date de clôture de l'appel à projets sur l'offre de cloud ?")
+    assert closing.kind == "date" and closing.of == {"clotur"}
+    assert carries(closing, "La clôture de l'appel est fixée au 2 juillet 2024.")
+    assert not carries(closing, "un nouveau dispositif lancé le 5 avril 2024")
+    # « quelle date », « quand » name no event: any date answers
+    launched = asked("À quelle date l'appel a-t-il été lancé ?")
+    assert launched.kind == "date" and not launched.of
+    assert carries(launched, "un nouveau dispositif lancé le 5 avril 2024")
+
+
 def test_taking_part_asks_no_share():
     assert asked("Quelle part des startups en IA sont rentables ?").unit == "%"
     assert asked("What share of downloads comes from abroad?").unit == "%"
@@ -145,7 +156,7 @@ def test_what_is_counted_follows_de_and_europe_is_no_euro():
     assert asked("Combien de Facilities sont cofinancées dans le cadre de Digital Europe ?").unit != "€"
     # a number in a sentence that names what is counted answers
     grants = asked("De combien ANITI veut-il augmenter le nombre de bourses de master ?")
-    assert grants.counted == {"bours"}
+    assert grants.of == {"bours"}
     assert carries(grants, "augmenter le nombre de bourses de master de 10 à 30.")
     assert not carries(grants, "augmenter le nombre de chaires de 10 à 30.")
     # a measure is answered in other words
