@@ -24,7 +24,7 @@ import numpy as np
 from . import scoring
 from .asked import PLACE, Asked, amount_shape, asked, carries, value
 from .lexical import analyze, covered
-from .listing import enumerate_list, matching_rows
+from .listing import enumerate_list, matching_rows, stated_count
 from .records import (
     PAGE_HEADER,
     TABLE_HEADER,
@@ -367,15 +367,21 @@ class Judged:
     signals: tuple[float, ...]  # the confidence model's input (for fitting)
 
 
+def _is_total(sentence: Sentence) -> bool:
+    """A heading that announces a group with its amount (« 87 M€ pour 14 premiers lauréats… »)
+    gives the group's total, not one of its rows."""
+    return sentence.heading and value(sentence.text) is not None and (stated_count(sentence.text) or 0) >= 2
+
+
 def extreme_first(
     ranked: list[Candidate], extreme: str | None, index: Contents, params: AnswerParams
 ) -> list[Candidate]:
     """For "le plus / the largest", the row with the extreme amount comes first.
 
     The rows of one table compete on their amounts, not their words: the
-    plausible candidates that carry an amount in euros, and every sentence laid
-    out like the best of them (same kind of unit, heading or not, an amount in the
-    same marks), are compared by amount. A table is the best row's section, or,
+    plausible candidates that carry an amount in euros (a heading's total for a
+    group is no row), and every sentence laid out like the best of them (same kind
+    of unit, heading or not, an amount in the same marks), are compared by amount. A table is the best row's section, or,
     when its rows are headings (« MIAI Cluster (…) – 70 M€ »), each opening a
     section, the document: another section's « Cet investissement… (x M€) » is no
     training project.
@@ -383,7 +389,7 @@ def extreme_first(
     if not extreme or not ranked:
         return ranked
     plausible = [c for c in ranked if math.exp(c.score - ranked[0].score) >= params.extreme_ratio]
-    valued = [c for c in plausible if value(c.sentence.text) is not None]
+    valued = [c for c in plausible if value(c.sentence.text) is not None and not _is_total(c.sentence)]
     if not valued:
         return ranked
     model = valued[0]

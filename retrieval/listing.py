@@ -49,7 +49,7 @@ def _counted(m: re.Match) -> int:
 
 
 def stated_count(question: str) -> int | None:
-    """How many items the question itself says there are (« les huit projets retenus »)."""
+    """How many items ``text`` says there are (« les huit projets retenus », « 14 premiers lauréats »)."""
     m = _ANNOUNCED.search(question)
     return _counted(m) if m else None
 

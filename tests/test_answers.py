@@ -144,6 +144,11 @@ def test_confidence_and_abstention_agree(each_report):
         # the rows of one table compete (not another section's « (x M€) »), and « la plus faible » is the least
         ("Quel dispositif de formation en IA reçoit la plus grosse dotation ?", "SaclAI-School (11,4 M€)"),
         ("Quel dispositif de formation en IA reçoit la plus faible dotation ?", "(1,1 M€)"),
+        # « 87 M€ pour 14 premiers lauréats… » is the group's total, not its largest row
+        (
+            "Quel projet de formation à l'IA a obtenu le financement le plus important de l'appel CMA ?",
+            "SaclAI-School (11,4 M€)",
+        ),
     ],
 )
 def test_these_questions_get_the_right_first_quote(each_assistant, question, span):
