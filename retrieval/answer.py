@@ -381,10 +381,10 @@ def extreme_first(
     The rows of one table compete on their amounts, not their words: the
     plausible candidates that carry an amount in euros (a heading's total for a
     group is no row), and every sentence laid out like the best of them (same kind
-    of unit, heading or not, an amount in the same marks), are compared by amount. A table is the best row's section, or,
-    when its rows are headings (« MIAI Cluster (…) – 70 M€ »), each opening a
-    section, the document: another section's « Cet investissement… (x M€) » is no
-    training project.
+    of unit, heading or not, an amount in the same marks), are compared by amount.
+    A table is the best row's section, or, when its rows are headings (« MIAI
+    Cluster (…) – 70 M€ »), each opening a section, the document: another
+    section's « Cet investissement… (x M€) » is no training project.
     """
     if not extreme or not ranked:
         return ranked
