@@ -251,27 +251,31 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
 
 
 @pytest.mark.slow
-def test_an_english_count_is_of_what_it_counts(each_assistant):
-    # Near misses written for this test, answered with high confidence by a number of something
-    # else (« Llama 2, Llama 3, Mistral Large… », the MIAI cluster's 70 M€): what is counted is
-    # read in the dossier's words (ingénieurs, chercheurs) and no answer counts it.
-    for question in (
-        "How many engineers work at Mistral AI?",
-        "How many researchers does the MIAI cluster employ?",
-    ):
-        answer = each_assistant.ask(question)
+@pytest.mark.parametrize(
+    "near_misses, question, span",
+    [
+        # Near misses written for this test, each answered with high confidence by a value of
+        # something else: an English count read in the dossier's words (ingénieurs, chercheurs;
+        # « Llama 2, Llama 3, Mistral Large… » and the MIAI cluster's 70 M€ counted them)…
+        (
+            ("How many engineers work at Mistral AI?", "How many researchers does the MIAI cluster employ?"),
+            "How many research teams are mobilised for the PEPR AI?",
+            "50 équipes de recherche",
+        ),
+        # …and the date of an event (the PEPR's launch date answered its end date)
+        (
+            ("Quelle est la date de fin du PEPR IA ?",),
+            "Quelle est la date de lancement du PEPR IA ?",
+            "25 mars 2024",
+        ),
+    ],
+)
+def test_a_value_is_of_what_is_asked(each_assistant, near_misses, question, span):
+    for near_miss in near_misses:
+        answer = each_assistant.ask(near_miss)
         assert answer.confidence != "high", answer.text
-    answer = each_assistant.ask("How many research teams are mobilised for the PEPR AI?")
-    assert answer.confidence == "high" and "50 équipes de recherche" in answer.citations[0].quote
-
-
-@pytest.mark.slow
-def test_a_date_of_an_event_is_of_that_event(each_assistant):
-    # written for this test: the PEPR's launch date answered its end date with confidence
-    answer = each_assistant.ask("Quelle est la date de fin du PEPR IA ?")
-    assert answer.confidence != "high", answer.text
-    answer = each_assistant.ask("Quelle est la date de lancement du PEPR IA ?")
-    assert answer.confidence == "high" and "25 mars 2024" in answer.citations[0].quote
+    answer = each_assistant.ask(question)
+    assert answer.confidence == "high" and span in answer.citations[0].quote, answer.text
 
 
 @pytest.mark.slow
