@@ -117,6 +117,8 @@ def enumerate_list(
         if math.exp(c.score - ranked[0].score) < ratio:
             break
         sentence = c.sentence
+        if listed_inline(sentence.text, asked_terms, stated):  # it answers alone
+            return [(c.passage, c.position)]
         count = announced(sentence.text, most, asked_terms, stated)
         if count is None or not (sentence.heading or sentence.text.rstrip().endswith(":") or _opens(c)):
             continue
@@ -133,6 +135,21 @@ def enumerate_list(
             picked.extend(where[s] for s in starts[bisect_left(starts, a) : bisect_left(starts, b)])
         return picked
     return None
+
+
+def listed_inline(text: str, asked_terms: frozenset[str], count: int | None) -> bool:
+    """``text`` announces the items asked for and gives them all after a colon, in the same
+    sentence (« …des 4 lauréats existants de la précédente vague : Bordeaux Métropole, le GIP
+    Vendée Numérique, la Ville de Metz et la Ville de Noisy-le-Grand. »)."""
+    for m in _ANNOUNCED.finditer(text):
+        n = _counted(m)
+        _, colon, tail = text[m.end() :].partition(":")
+        if not colon or not (n == count or set(analyze(m.group(2))) & asked_terms):
+            continue
+        parts = [p for p in re.split(r",\s*|\s+et\s+|\s+and\s+", tail.strip().rstrip(".")) if p.strip()]
+        if len(parts) == n:
+            return True
+    return False
 
 
 def _opens(candidate) -> bool:

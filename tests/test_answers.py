@@ -144,6 +144,11 @@ def test_confidence_and_abstention_agree(each_report):
         # the rows of one table compete (not another section's « (x M€) »), and « la plus faible » is the least
         ("Quel dispositif de formation en IA reçoit la plus grosse dotation ?", "SaclAI-School (11,4 M€)"),
         ("Quel dispositif de formation en IA reçoit la plus faible dotation ?", "(1,1 M€)"),
+        # a list given whole after a colon in its sentence (the 8 new laureates' table was quoted)
+        (
+            "Quels étaient les 4 lauréats de la première vague de l'appel IA frugale ?",
+            "Ville de Noisy-le-Grand",
+        ),
         # « 87 M€ pour 14 premiers lauréats… » is the group's total, not its largest row
         (
             "Quel projet de formation à l'IA a obtenu le financement le plus important de l'appel CMA ?",

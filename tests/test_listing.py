@@ -13,7 +13,7 @@ import pytest
 from retrieval.asked import asked
 from retrieval.corpus import load_corpus
 from retrieval.lexical import Lexicon, analyze, passage_terms
-from retrieval.listing import announced, items, matching_rows, stated_count
+from retrieval.listing import announced, items, listed_inline, matching_rows, stated_count
 from retrieval.passages import make_passages
 
 from .conftest import CORPUS
@@ -45,6 +45,24 @@ def own(question: str) -> frozenset[str]:
 )
 def test_the_count_a_sentence_announces(text, question, count):
     assert announced(text, 8, own(question), stated_count(question)) == count
+
+
+def test_a_list_given_whole_after_a_colon_in_its_sentence_answers_alone():
+    laureates = frozenset(analyze("Quels sont les lauréats de la précédente vague ?"))
+    inline = (
+        "Ces 8 nouveaux lauréats rejoignent la communauté des 4 lauréats existants de la précédente "
+        "vague de l’appel à projets : Bordeaux Métropole, le GIP Vendée Numérique, la Ville de Metz "
+        "et la Ville de Noisy-le-Grand."
+    )
+    assert listed_inline(inline, laureates, None)
+    # the items follow in the next paragraphs, or fewer are given than announced
+    assert not listed_inline("Enfin quatre lauréats viennent compléter l’offre :", laureates, None)
+    assert not listed_inline(
+        "les 3 lauréats existants : Bordeaux Métropole et la Ville de Metz.", laureates, None
+    )
+    # a count of something the question doesn't ask for, unless the question says how many
+    assert not listed_inline("trois villes : Metz, Brest et Paris.", laureates, None)
+    assert listed_inline("trois villes : Metz, Brest et Paris.", laureates, 3)
 
 
 def test_a_list_of_as_many_items_as_the_question_says_is_announced_whatever_it_calls_them():
