@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scoring
-from .asked import PLACE, Asked, amount_shape, asked, carries, value
+from .asked import PLACE, Asked, amount_shape, another_stage, asked, carries, stages, value
 from .lexical import analyze, covered
 from .listing import enumerate_list, matching_rows, stated_count
 from .records import (
@@ -430,10 +430,30 @@ def extreme_first(
     ]
 
 
+def stage_first(ranked: list[Candidate], want: Asked, params: AnswerParams) -> list[Candidate]:
+    """``ranked`` with the best plausible sentence (probability at least ``typed_ratio`` of the
+    best's) that names the stage asked about first, when the best doesn't: "the second phase of
+    France's AI strategy" is « La phase 2, lancée en 2022… »."""
+    if not want.stages or not ranked or stages(ranked[0].sentence.text) & want.stages:
+        return ranked
+    for i, c in enumerate(ranked[1:], 1):
+        if math.exp(c.score - ranked[0].score) < params.typed_ratio:
+            break
+        if stages(c.sentence.text) & want.stages:
+            return [c, *ranked[:i], *ranked[i + 1 :]]
+    return ranked
+
+
 def typed_first(ranked: list[Candidate], params: AnswerParams) -> list[Candidate]:
     """``ranked`` with the sentence ``scoring.typed_choice`` picks first, if any."""
     pick = scoring.typed_choice([c.features for c in ranked], [c.score for c in ranked], params.typed_ratio)
     return ranked if pick is None else [ranked[pick], *ranked[:pick], *ranked[pick + 1 :]]
+
+
+def _quoted(c: Candidate, index: Contents) -> str:
+    """The candidate's sentence with the lines it leans on and those that complete it."""
+    before, after = reach(c.passage, c.position, index.document(c.passage.document).units)
+    return " ".join(c.passage.sentences[j].text for j in (*before, c.position, *after))
 
 
 def _unit_kind(sentence: Sentence, units: list[Unit]) -> str | None:
@@ -444,8 +464,15 @@ def judge(
     query: Query, hits: list[Hit], index: Contents, weights: scoring.Weights, params: AnswerParams
 ) -> Judged:
     question = query.question or query.text
-    by_score = rank(candidates(query, hits, index, params), weights)
-    ranked = typed_first(extreme_first(by_score, asked(question).extreme, index, params), params)
+    want = asked(question)
+    by_score = [
+        c
+        for c in rank(candidates(query, hits, index, params), weights)
+        if not another_stage(want, _quoted(c, index))
+    ]
+    ranked = typed_first(
+        stage_first(extreme_first(by_score, want.extreme, index, params), want, params), params
+    )
     if not ranked:
         return Judged([], 0.0, "none", ())
     english = language(question) == "en"

@@ -186,15 +186,66 @@ _PLACE = re.compile(
     r"plateau|site|campus|ville|région|métropole|territoire)\s(?:de |du |des |d’|d')?(?:la |le |l’|l')?)"
     r"[A-ZÀ-Ý][\w’'-]+"
 )
+_NUMBER_WORDS = (
+    "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|"
+    "soixante|cent|mille|dizaine|douzaine|quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|"
+    "million|milliard|moitié|tiers|quart"
+)
 # An amount or count, not a year: digits with a unit or a number word, or a rank (« 1ère »); digits
 # glued to letters are a name (« 3IA », « H100 »), not a count.
 _AMOUNT = re.compile(
     r"(?<!\w)\d[\d\s.,]*(?:\s?(?:%|M€|Md€|Mds€|Mds €|k€|€)|\s(?:[^\W\d]+\s){0,2}[^\W\d]+)|"
-    r"(?<!\w)\d+(?:er|ère|re|e|ème)\b|\b(?:deux|trois|quatre|cinq|"
-    r"six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|cinquante|soixante|cent|mille|dizaine|douzaine|"
-    r"quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|million|milliard|moitié|tiers|quart)s?\b(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
+    r"(?<!\w)\d+(?:er|ère|re|e|ème)\b|\b(?:" + _NUMBER_WORDS + r")s?\b(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
     re.IGNORECASE,
 )
+# A number word is part of a count (« 5 millions de vues »), not what it counts.
+_NUMBER_TERMS = frozenset(t for w in _NUMBER_WORDS.split("|") for t in analyze(w))
+
+
+# A stage of a programme (« la phase 2 », « la deuxième saison », "the second wave"): one kind per
+# word, whatever the language or the synonym (« la première étape » of IA Booster is its « phase 1 »).
+_STAGE_KINDS = {
+    "phase": "phase",
+    "étape": "phase",
+    "stage": "phase",
+    "step": "phase",
+    "saison": "saison",
+    "season": "saison",
+    "vague": "vague",
+    "wave": "vague",
+    "round": "vague",
+    "édition": "édition",
+    "edition": "édition",
+}
+_ORDINALS = {
+    **dict.fromkeys(("premier", "première", "1er", "1re", "1ère", "first"), 1),
+    **dict.fromkeys(("deuxième", "second", "seconde", "2e", "2ème", "2nde"), 2),
+    **dict.fromkeys(("troisième", "third", "3e", "3ème"), 3),
+    **dict.fromkeys(("quatrième", "fourth", "4e", "4ème"), 4),
+}
+_STAGE_NOUN = "|".join(_STAGE_KINDS)
+_STAGE = re.compile(
+    rf"\b(?:({'|'.join(_ORDINALS)})\s+({_STAGE_NOUN})s?|({_STAGE_NOUN})\s+(\d))\b", re.IGNORECASE
+)
+
+
+def stages(text: str) -> frozenset[tuple[str, int]]:
+    """The stages ``text`` names, as (kind, number): « la phase 2 » and "the second phase" alike."""
+    out = set()
+    for m in _STAGE.finditer(text):
+        if m.group(1):
+            out.add((_STAGE_KINDS[m.group(2).lower()], _ORDINALS[m.group(1).lower()]))
+        else:
+            out.add((_STAGE_KINDS[m.group(3).lower()], int(m.group(4))))
+    return frozenset(out)
+
+
+def another_stage(want: Asked, text: str) -> bool:
+    """Whether ``text`` is about another stage than the one asked: « La première phase de la
+    SNIA, lancée en 2018… » does not say when its phase 2 was launched."""
+    named = stages(text)
+    kinds = {kind for kind, _ in want.stages}
+    return bool(named) and not named & want.stages and any(kind in kinds for kind, _ in named)
 
 
 @dataclass(frozen=True)
@@ -211,6 +262,7 @@ class Asked:
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
     seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
     person: bool = False  # who holds a post: only a name beside a job title answers
+    stages: frozenset[tuple[str, int]] = frozenset()  # the stages it names: another's answer nothing
 
     @property
     def typed(self) -> bool:
@@ -242,7 +294,15 @@ def asked(question: str, english: Callable[[list[str]], list[str]] | None = None
     seat = kind == PLACE and bool(_SEAT_ASKED.search(text))
     person = bool(_POST.search(text))
     return Asked(
-        kind, bool(_LIST.search(text)), extreme, unit, of, frozenset(analyze(question)), seat, person
+        kind,
+        bool(_LIST.search(text)),
+        extreme,
+        unit,
+        of,
+        frozenset(analyze(question)),
+        seat,
+        person,
+        stages(text),
     )
 
 
@@ -250,7 +310,8 @@ def _counted_head(text: str) -> list[str]:
     """The English noun of what is counted: the last word before the verb ("research teams")."""
     words: list[str] = []
     for word in re.findall(r"[^\W\d]+|\S", text)[:_COUNTED_WORDS]:
-        if not word.isalpha() or fold(word.lower()) in STOPWORDS:
+        # an acronym is a modifier, not a stopword ("AI" is French « ai »)
+        if not word.isalpha() or fold(word.lower()) in STOPWORDS and not word.isupper():
             break
         words.append(word.lower())
     return words[-1:]
@@ -286,16 +347,14 @@ def carries(want: Asked, text: str) -> bool:
     if kind == DATE:  # a date of the event asked, when one is (« la date de clôture »)
         return bool(_dates(text)) and (not want.of or bool(want.of & set(analyze(text))))
     if kind == AMOUNT:
-        amounts = [a for m in _AMOUNT.finditer(text) if not _is_year(a := m.group()) and not _DAY.match(a)]
+        amounts = _amounts(text)
         if want.unit == "€":
             return any("€" in a or "euro" in a.lower() for a in amounts)
         if want.unit == "%":
             return any(_FRACTION.search(a) for a in amounts)
-        if want.of:  # a number of the counted thing, or a number in a sentence that names it
-            return (
-                any(want.of & set(analyze(a)) for a in amounts)
-                or bool(amounts)
-                and bool(want.of & set(analyze(text)))
+        if want.of:  # a number of the counted thing, or a bare number in a sentence that names it
+            return any(want.of & set(analyze(a)) for a in amounts) or (
+                any(_bare(a) for a in amounts) and bool(want.of & set(analyze(text)))
             )
         return bool(amounts)
     if want.person:
@@ -309,8 +368,28 @@ def carries(want: Asked, text: str) -> bool:
     return any(not set(analyze(name)) <= want.own for name in names)
 
 
+def _bare(amount: str) -> bool:
+    """A number that says nothing of what it counts (« de 10 à 30 »): not « 5 millions de vues »,
+    « 7 M€ » or « 50% », which count, price or share something of their own."""
+    return not re.search(r"[€%]", amount) and all(
+        t[0].isdigit() or t in _NUMBER_TERMS for t in analyze(amount)
+    )
+
+
 # A day of a month is a date, not a count ("le 25 mars 2024").
 _DAY = re.compile(rf"\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b", re.IGNORECASE)
+
+
+def _amounts(text: str) -> list[str]:
+    """The amounts and counts of ``text``, not its days nor its years; a year's words are read
+    again (« France 2030 sur cinq années » counts « cinq années »)."""
+    out: list[str] = []
+    for m in _AMOUNT.finditer(text):
+        if _is_year(a := m.group()):
+            out += _amounts(a.lstrip()[4:])
+        elif not _DAY.match(a):
+            out.append(a)
+    return out
 
 
 def _is_year(match: str) -> bool:

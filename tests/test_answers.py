@@ -273,6 +273,20 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "Quelle est la date de lancement du PEPR IA ?",
             "25 mars 2024",
         ),
+        # a number that counts something of its own (« un objectif de 5 millions de vues », in a
+        # sentence naming « étudiants »); "AI" is no French « ai » ending what is counted
+        (
+            ("How many students does Aivancity train?",),
+            "How many generative AI startups are there in France?",
+            "76 startups",
+        ),
+        # another stage than the one asked (the SNIA's first phase, launched in 2018, answered
+        # for its second; 11 M€ of training projects for IA Booster's second phase)
+        (
+            ("Combien coûte la deuxième phase d'IA Booster ?",),
+            "When was the second phase of the national AI strategy launched?",
+            "lancée en 2022",
+        ),
     ],
 )
 def test_a_value_is_of_what_is_asked(each_assistant, near_misses, question, span):

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.asked import AGENT, AMOUNT, DATE, NAME, PLACE, asked, carries, frame_words, value
+from retrieval.asked import (
+    AGENT,
+    AMOUNT,
+    DATE,
+    NAME,
+    PLACE,
+    another_stage,
+    asked,
+    carries,
+    frame_words,
+    stages,
+    value,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,6 +85,10 @@ def test_an_english_count_is_read_in_the_dossiers_words():
     seen.clear()
     asked("How many research teams are mobilised?", french)
     assert seen == [["teams"]]
+    # an acronym is a modifier, not the French stopword « ai »
+    seen.clear()
+    asked("How many generative AI startups does France have?", french)
+    assert seen == [["startups"]]
     # occurrences and rates count what the question names elsewhere: any number answers
     seen.clear()
     assert not asked("How many times has scikit-learn been downloaded?", french).of
@@ -159,6 +175,16 @@ def test_what_is_counted_follows_de_and_europe_is_no_euro():
     assert grants.of == {"bours"}
     assert carries(grants, "augmenter le nombre de bourses de master de 10 à 30.")
     assert not carries(grants, "augmenter le nombre de chaires de 10 à 30.")
+    # …but not a number that counts (or prices) something of its own
+    students = asked("Combien d'étudiants compte l'école Aivancity ?")
+    assert not carries(
+        students, "(lycéens, collectivités, étudiants) avec un objectif de 5 millions de vues."
+    )
+    assert not carries(students, "Le projet Sorbonne.AI (7 M€) initiera des étudiants non spécialistes")
+    assert not carries(students, "sensibiliser au moins 50% des étudiants de l’académie")
+    assert carries(students, "former des étudiants : de 200 à 2 000 par an")
+    # a year's words are read again: « France 2030 sur cinq années » counts years
+    assert carries(asked("Sur combien d'années ?"), "360 M€ de financement de France 2030 sur cinq années.")
     # a measure is answered in other words
     assert carries(asked("Combien de temps a duré l'entraînement ?"), "pendant 3,5 mois")
     assert carries(asked("Combien d'opérations par seconde ?"), "un milliard de milliards d’opérations")
@@ -255,3 +281,20 @@ def test_a_share_asks_for_a_percentage_or_a_fraction_not_any_amount():
     )
     assert carries(asked("What share of the downloads comes from abroad?"), "dont 97% en dehors de la France")
     assert not carries(want, "EFELIA MIAI (6,4 M€) a pour ambition la sensibilisation du grand public")
+
+
+def test_a_stage_is_read_in_either_language_and_another_answers_nothing():
+    assert stages("Quand la phase 2 de la SNIA a-t-elle été lancée ?") == {("phase", 2)}
+    assert stages("the second phase of France's AI strategy") == {("phase", 2)}
+    # a step is a phase, a wave a round; years are no stage
+    assert stages("La première étape du programme est-elle payante ?") == {("phase", 1)}
+    assert stages("in the second round, as in la vague 2") == {("vague", 2)}
+    assert stages("lors de la phase 2022") == frozenset()
+    second = asked("Quand la phase 2 de la SNIA a-t-elle été lancée ?")
+    assert another_stage(second, "La première phase de la SNIA, lancée en 2018, a permis…")
+    # a sentence naming the stage asked answers, even beside another; other kinds of stage don't count
+    assert not another_stage(second, "La phase 2, lancée en 2022, succède à la première phase.")
+    assert not another_stage(second, "issus de la deuxième saison de l'appel")
+    assert not another_stage(
+        asked("Quand la SNIA a-t-elle été lancée ?"), "La première phase, lancée en 2018"
+    )
