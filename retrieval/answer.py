@@ -53,6 +53,9 @@ CLOSEST = {
 }
 MAX_SHORT_WORDS = 10
 ALL_ABSENT = 1.0 - 1e-9  # a share of the question's terms that is all of them (float sums)
+# A name found in at most this many passages is a thing the dossier names where it describes it
+# (« Mistral », « CAIRE »), not one of its topics (« France », « PEPR », « 3IA »).
+LOCAL_NAME = 2
 MAX_RUN = 6
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 
@@ -450,6 +453,20 @@ def typed_first(ranked: list[Candidate], params: AnswerParams) -> list[Candidate
     return ranked if pick is None else [ranked[pick], *ranked[:pick], *ranked[pick + 1 :]]
 
 
+def _said_so_far(c: Candidate, index: Contents) -> set[str]:
+    """Terms of the candidate's section up to the end of what is quoted with it: its titles,
+    its passages' heads and its sentences so far."""
+    before, after = reach(c.passage, c.position, index.document(c.passage.document).units)
+    end = c.passage.sentences[(*before, c.position, *after)[-1]].end
+    terms: set[str] = set()
+    for p in index.section(c.passage):
+        terms |= _terms(f"{p.section or ''} {p.head or ''}")
+        for s in p.sentences:
+            if s.start < end:
+                terms |= _terms(s.text)
+    return terms
+
+
 def _quoted(c: Candidate, index: Contents) -> str:
     """The candidate's sentence with the lines it leans on and those that complete it."""
     before, after = reach(c.passage, c.position, index.document(c.passage.document).units)
@@ -565,12 +582,19 @@ def compose(
     # entreprises de l'IA ». A place is where something is: the answer, what it leans on or
     # its section must name it (« Où se trouve le siège de Mistral AI ? » and the one seat
     # the dossier gives, ALT-EDIC's). A section, not a sentence, for amounts and dates: it
-    # names its programme once (« PEPR »), and its later passages count its teams.
+    # names its programme once (« PEPR »), and its later passages count its teams. A name the
+    # dossier gives in a passage or two (a company, a project) is named before the answer, as
+    # what the text is about: the key figures' « 3,2 Mds€ levés en 2022… » come before
+    # « …Mistral Large… » and say nothing of Mistral AI's funding.
     names = {t for t in named_terms(question) if t in index.lexical.df}
     if judged.confidence == "high" and names and want.kind in scoring.VALUE_TYPES:
-        section = set().union(*(_terms(p.index_text()) for p in index.section(judged.ranked[0].passage)))
-        if not names & section or (
-            want.kind == PLACE and missing(query, judged.ranked[0], index, names) >= ALL_ABSENT
+        best = judged.ranked[0]
+        section = set().union(*(_terms(p.index_text()) for p in index.section(best.passage)))
+        local = {t for t in names if index.lexical.df[t] <= LOCAL_NAME}
+        if (
+            not names & section
+            or (want.kind == PLACE and missing(query, best, index, names) >= ALL_ABSENT)
+            or not local <= _said_so_far(best, index)
         ):
             judged = replace(judged, confidence="low")
     if judged.confidence == "low":

@@ -100,7 +100,7 @@ _MEASURES = frozenset({"temps", "time", "fois", "times", "per"})
 _MONEY = re.compile(
     r"\b(?:montant|budget|co[uû]t|somme|enveloppe|financement|financé|reçoi[tv]|recevr|touche|investi|"
     r"alloué|dot[ée]|euros?\b|argent|salaire|valorisation|how much (?:money|funding|is|does|will|did)|funding|budget|cost|"
-    r"valuation|valued|worth|turnover|price|salary|raised?)",
+    r"valuation|valued|worth|turnover|price|salary|raised?|lev[ée]e?s?\b)",
     re.IGNORECASE,
 )
 # "Where will ALT-EDIC be based?": the place asked is a seat, which the dossier gives with a

@@ -287,6 +287,14 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "When was the second phase of the national AI strategy launched?",
             "lancée en 2022",
         ),
+        # a company or a project the dossier names in a passage or two is named before the
+        # value, as what the text is about (the key figures' « 3,2 Mds€ levés en 2022… » and
+        # « +600 startups (… 2021 et 2023) » come before « …Mistral Large… »)
+        (
+            ("When was Mistral AI founded?", "How much did Dataiku raise?"),
+            "Combien d'entreprises ont réalisé un autodiagnostic grâce à IA Booster ?",
+            "250 entreprises",
+        ),
     ],
 )
 def test_a_value_is_of_what_is_asked(each_assistant, near_misses, question, span):

@@ -266,10 +266,15 @@ def test_a_valuation_a_price_or_a_cost_asks_for_euros():
         "What is the price of an hour on Jean Zay?",
         "How much money did Photoroom raise?",
         "What does the extension cost?",
+        "Combien Hugging Face a-t-il levé ?",
+        "Combien d'argent les startups ont-elles levé en 2023 ?",
     ):
         want = asked(question)
         assert want.kind == "amount" and want.unit == "€", question
     assert not carries(asked("What is Mistral AI's valuation?"), "Llama 2, Llama 3, Mistral Large…")
+    assert not carries(asked("Combien Hugging Face a-t-il levé ?"), "1,5 milliards de téléchargements")
+    # lifting is no money (« relever les défis »)
+    assert asked("Combien de défis faut-il relever ?").unit is None
 
 
 def test_a_share_asks_for_a_percentage_or_a_fraction_not_any_amount():
