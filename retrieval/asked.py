@@ -26,7 +26,8 @@ _ASKS = (
     (
         DATE,
         r"\b(?:quand|quelle date|à quelle date|en quelle année|quelle année|depuis quand|jusqu'à quand|"
-        r"date limite|(?:la|une) date d[e']|clôture|échéance|when|what year|which year|what date|since when|by when|deadline)\b",
+        r"date limite|(?:la|une) date d[e']|clôture|échéance|when|what year|which year|what date|since when|by when|deadline|"
+        r"closing date|the date (?:of|when))\b",
     ),
     (
         AMOUNT,
@@ -92,6 +93,11 @@ _COUNTED_WORDS = 4
 # « la date de clôture de l'appel » asks when the call closes: a date of something else (« lancé
 # le 5 avril 2024 ») doesn't answer.
 _EVENT = re.compile(r"\bdates? (?:de |d')(?:la |le |l')?([^\W\d]{3,})", re.IGNORECASE)
+# A deadline, in any of the words a call gives it with (« La relève aura lieu le 2 juillet 2024 »).
+_DEADLINE = re.compile(
+    r"\b(?:date limite|clôture|clôturer[a-z]*|relève|échéance|deadline|closing date|closes?)\b", re.IGNORECASE
+)
+_DEADLINE_TERMS = frozenset(analyze("limite clôture relève échéance"))
 # Counted nouns whose answer is a measure in other words ("combien de temps": "3,5 mois"), or that
 # count occurrences of what the question names elsewhere ("how many times… downloaded", "how many
 # per month").
@@ -276,7 +282,9 @@ def asked(question: str, english: Callable[[list[str]], list[str]] | None = None
     kind = next((k for k, pattern in _ASK_PATTERNS if pattern.search(text)), None)
     extreme = "min" if _LEAST.search(text) else "max" if _MOST.search(text) else None
     unit, of = None, frozenset()
-    if kind == DATE and language(text) == "fr" and (event := _EVENT.search(text)):
+    if kind == DATE and _DEADLINE.search(text):
+        of = _DEADLINE_TERMS
+    elif kind == DATE and language(text) == "fr" and (event := _EVENT.search(text)):
         of = frozenset(analyze(event.group(1))[:1])
     elif kind == AMOUNT:
         found = _COUNTED.search(text)

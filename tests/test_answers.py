@@ -287,6 +287,13 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "When was the second phase of the national AI strategy launched?",
             "lancée en 2022",
         ),
+        # a deadline is given in a call's own word for it (« La relève aura lieu le 2 juillet
+        # 2024 »), not by its launch (« …de lancer le 5 avril 2024 un nouveau dispositif… »)
+        (
+            ("What is the closing date of the call for cloud services?",),
+            "When does the call to accelerate the use of generative AI in the economy close?",
+            "2 juillet 2024",
+        ),
         # a company or a project the dossier names in a passage or two is named before the
         # value, as what the text is about (the key figures' « 3,2 Mds€ levés en 2022… » and
         # « +600 startups (… 2021 et 2023) » come before « …Mistral Large… »)

@@ -149,9 +149,15 @@ def test_a_year_after_a_word_of_time_is_a_date():
 
 def test_a_date_of_an_event_is_a_date_of_that_event():
     closing = asked("Quelle est la date de clôture de l'appel à projets sur l'offre de cloud ?")
-    assert closing.kind == "date" and closing.of == {"clotur"}
+    assert closing.kind == "date" and "clotur" in closing.of
     assert carries(closing, "La clôture de l'appel est fixée au 2 juillet 2024.")
     assert not carries(closing, "un nouveau dispositif lancé le 5 avril 2024")
+    # a deadline, in English or French, is given in any of a call's words for it
+    for question in ("When is the deadline of the call?", "Quand se clôturera l'appel ?", closing):
+        deadline = asked(question) if isinstance(question, str) else question
+        assert carries(deadline, "La relève aura lieu le 2 juillet 2024."), question
+        assert not carries(deadline, "un nouveau dispositif lancé le 5 avril 2024"), question
+    assert asked("Quelle est la date de lancement du PEPR ?").of == {"lanc"}
     # « quelle date », « quand » name no event: any date answers
     launched = asked("À quelle date l'appel a-t-il été lancé ?")
     assert launched.kind == "date" and not launched.of
