@@ -57,6 +57,7 @@ ALL_ABSENT = 1.0 - 1e-9  # a share of the question's terms that is all of them (
 # (« Mistral », « CAIRE »), not one of its topics (« France », « PEPR », « 3IA »).
 LOCAL_NAME = 2
 MAX_RUN = 6
+_CODE = re.compile(r"\d")  # a name with a digit is a code (« H100 »), the same in any language
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 
 
@@ -453,6 +454,41 @@ def typed_first(ranked: list[Candidate], params: AnswerParams) -> list[Candidate
     return ranked if pick is None else [ranked[pick], *ranked[:pick], *ranked[pick + 1 :]]
 
 
+def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> bool:
+    """Whether the amount, date or place the best sentence gives is of something else than
+    the name the question asks about.
+
+    - A name the dossier never uses (« Combien de GPU H100… ? ») has no value in it. An
+      English question's names may be common words in French ("Sorbonne University"):
+      only its codes count.
+    - A value asked about a name comes from a section that names it: « Combien d'argent la
+      startup Probabl a-t-elle levé ? » is not answered by « 3,2 Mds€ levés en 2022 par des
+      entreprises de l'IA ». A section, not a sentence: it names its programme once
+      (« PEPR »), and its later passages count its teams.
+    - A name the dossier gives in a passage or two (a company, a project) is named before
+      the answer, as what the text is about: the key figures' « 3,2 Mds€ levés en 2022… »
+      come before « …Mistral Large… » and say nothing of Mistral AI's funding.
+    - A place is where something is: the answer, what it leans on or its section must name
+      it (« Où se trouve le siège de Mistral AI ? » and the one seat the dossier gives,
+      ALT-EDIC's).
+    """
+    question = query.question or query.text
+    asked_names = named_terms(question)
+    french = language(question) == "fr"
+    if any(t not in index.lexical.df and (french or _CODE.search(t)) for t in asked_names):
+        return True
+    names = {t for t in asked_names if t in index.lexical.df}
+    if not names:
+        return False
+    section = set().union(*(_terms(p.index_text()) for p in index.section(best.passage)))
+    local = {t for t in names if index.lexical.df[t] <= LOCAL_NAME}
+    return (
+        not names & section
+        or not local <= _said_so_far(best, index)
+        or (want.kind == PLACE and missing(query, best, index, names) >= ALL_ABSENT)
+    )
+
+
 def _said_so_far(c: Candidate, index: Contents) -> set[str]:
     """Terms of the candidate's section up to the end of what is quoted with it: its titles,
     its passages' heads and its sentences so far."""
@@ -577,26 +613,12 @@ def compose(
         and not carries(want, quoted)
     ):
         judged = replace(judged, confidence="low")
-    # A value asked about a name comes from a section that names it: « Combien d'argent la
-    # startup Probabl a-t-elle levé ? » is not answered by « 3,2 Mds€ levés en 2022 par des
-    # entreprises de l'IA ». A place is where something is: the answer, what it leans on or
-    # its section must name it (« Où se trouve le siège de Mistral AI ? » and the one seat
-    # the dossier gives, ALT-EDIC's). A section, not a sentence, for amounts and dates: it
-    # names its programme once (« PEPR »), and its later passages count its teams. A name the
-    # dossier gives in a passage or two (a company, a project) is named before the answer, as
-    # what the text is about: the key figures' « 3,2 Mds€ levés en 2022… » come before
-    # « …Mistral Large… » and say nothing of Mistral AI's funding.
-    names = {t for t in named_terms(question) if t in index.lexical.df}
-    if judged.confidence == "high" and names and want.kind in scoring.VALUE_TYPES:
-        best = judged.ranked[0]
-        section = set().union(*(_terms(p.index_text()) for p in index.section(best.passage)))
-        local = {t for t in names if index.lexical.df[t] <= LOCAL_NAME}
-        if (
-            not names & section
-            or (want.kind == PLACE and missing(query, best, index, names) >= ALL_ABSENT)
-            or not local <= _said_so_far(best, index)
-        ):
-            judged = replace(judged, confidence="low")
+    if (
+        judged.confidence == "high"
+        and want.kind in scoring.VALUE_TYPES
+        and _of_another(query, want, judged.ranked[0], index)
+    ):
+        judged = replace(judged, confidence="low")
     if judged.confidence == "low":
         text = f"{CLOSEST[lang]} {text}"
     return Answer(

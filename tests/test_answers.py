@@ -294,6 +294,14 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "When does the call to accelerate the use of generative AI in the economy close?",
             "2 juillet 2024",
         ),
+        # a name the dossier never uses has no value in it (the dossier names A100 GPUs, not
+        # B200 ones, and no H200 extension: Bloom's 400 A100 and a training project's 7,8 M€
+        # answered)
+        (
+            ("Combien de GPU B200 seront installés sur Jean Zay ?", "How much will the H200 extension cost?"),
+            "Combien de GPU A100 ont servi à entraîner Bloom ?",
+            "400 GPU A100",
+        ),
         # a company or a project the dossier names in a passage or two is named before the
         # value, as what the text is about (the key figures' « 3,2 Mds€ levés en 2022… » and
         # « +600 startups (… 2021 et 2023) » come before « …Mistral Large… »)
