@@ -518,11 +518,9 @@ def judge(
 ) -> Judged:
     question = query.question or query.text
     want = asked(question)
-    by_score = [
-        c
-        for c in rank(candidates(query, hits, index, params), weights)
-        if not another_stage(want, _quoted(c, index))
-    ]
+    by_score = rank(candidates(query, hits, index, params), weights)
+    if want.stages:
+        by_score = [c for c in by_score if not another_stage(want, _quoted(c, index))]
     ranked = typed_first(
         stage_first(extreme_first(by_score, want.extreme, index, params), want, params), params
     )
