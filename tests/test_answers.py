@@ -388,6 +388,10 @@ def test_a_follow_up_is_searched_with_the_previous_question(each_assistant):
         "Et pour Toulouse ?", previous="Combien reçoit le cluster MIAI de Grenoble ?"
     )
     assert "20 M€" in toulouse.text and "Toulouse" in toulouse.citations[0].quote
+    # its one word of its own (« partenaires ») is read with the previous question's: the row
+    # of the project asked about before, not another consortium's « partenaires »
+    partners = each_assistant.ask("Et ses partenaires ?", previous="Qui porte le projet Mission 90+ ?")
+    assert "Syndicat de gestion des eaux du brivadois" in partners.text, partners.text
     # a complete question is not dragged back to the previous topic
     fresh = each_assistant.ask(
         "Qui pilote France 2030 ?", previous="Combien reçoit le cluster MIAI de Grenoble ?"
