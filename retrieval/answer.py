@@ -218,7 +218,11 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
     known = 1.0 - index.lexical.unknown_share(query.terms)
     weighing = index.lexical.weighing(query.terms)
     context_weighing = index.lexical.weighing(list(query.context_terms))
-    together = index.lexical.weighing([*query.terms, *query.context_terms])
+    # a follow-up's own words are few (« Et qui sont ses partenaires ? »): its sentences are
+    # scored on them, or on them with the previous question's, whichever covers more
+    weighings = [weighing]
+    if query.context_terms:
+        weighings.append(index.lexical.weighing([*query.terms, *query.context_terms]))
     english = language(query.question or query.text) == "en"
     top = hits[: params.passages]
     bm25 = [h.lexical_score or 0.0 for h in top]
@@ -244,13 +248,10 @@ def candidates(query: Query, hits: list[Hit], index: Contents, params: AnswerPar
             section_terms = (
                 passage_terms | _terms(labels[sentence.unit]) if sentence.unit in labels else passage_terms
             )
-            lexical = max(covered(weighing, terms), covered(together, terms))
-            section = max(covered(weighing, terms, section_terms), covered(together, terms, section_terms))
             topic_terms = _topic_terms(passage, i)
-            topic = max(
-                covered(weighing, terms, section_terms, topic_terms),
-                covered(together, terms, section_terms, topic_terms),
-            )
+            lexical = max(covered(w, terms) for w in weighings)
+            section = max(covered(w, terms, section_terms) for w in weighings)
+            topic = max(covered(w, terms, section_terms, topic_terms) for w in weighings)
             context = covered(context_weighing, terms, section_terms)
             quoted = " ".join(passage.sentences[j].text for j in (*before, i, *after))
             typed = carries(want, quoted)

@@ -38,7 +38,8 @@ FEATURES = (
     "dense_passage",  # cosine of its passage
     "bm25_passage",  # its passage's BM25 score over the best of the candidates' passages
     "inverse_rank",  # 1 / its passage's rank in the fused list
-    "lexical",  # share of the question's term weight found in the sentence (and the lines it leans on)
+    "lexical",  # share of the question's term weight found in the sentence (and the lines it leans on);
+    # a follow-up's, of its own terms or of them with the previous question's, whichever is more
     "lexical_known",  # the same, times the share of the question's terms the dossier knows
     "lexical_section",  # the same with its section title's terms
     "lexical_topic",  # the same with the terms of the sentence that opens its unit too
