@@ -59,6 +59,8 @@ LOCAL_NAME = 2
 MAX_RUN = 6
 _CODE = re.compile(r"\d")  # a name with a digit is a code (« H100 »), the same in any language
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
+# "Canada", "Kingdom's", not an acronym ("EU", "PhD")
+_PROPER = re.compile(r"([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?")
 
 
 @dataclass(frozen=True)
@@ -303,10 +305,14 @@ def missing(query: Query, best: Candidate, index: Contents, only: set[str] | Non
     return sum(index.lexical.idf(t) for t in unique if t not in terms) / total if total else 0.0
 
 
+def _names(question: str) -> list[str]:
+    """The names in a question: capitalised words after the first, codes with digits."""
+    return _NAME.findall(question.split(None, 1)[1] if " " in question.strip() else "")
+
+
 def named_terms(question: str) -> set[str]:
-    """Index terms of the names in a question: capitalised words after the first, codes with digits."""
-    names = _NAME.findall(question.split(None, 1)[1] if " " in question.strip() else "")
-    return {t for name in names for t in analyze(name)}
+    """Index terms of the names in a question."""
+    return {t for name in _names(question) for t in analyze(name)}
 
 
 def select(
@@ -465,8 +471,9 @@ def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> 
     the name the question asks about.
 
     - A name the dossier never uses (« Combien de GPU H100… ? ») has no value in it. An
-      English question's names may be common words in French ("Sorbonne University"):
-      only its codes count.
+      English question's names may be common words in French ("Sorbonne University"): its
+      codes count, and its capitalised words that bring no dossier word ("Canada"); an
+      acronym ("EU", "PhD") may be spelt otherwise in French.
     - A value asked about a name comes from a section that names it: « Combien d'argent la
       startup Probabl a-t-elle levé ? » is not answered by « 3,2 Mds€ levés en 2022 par des
       entreprises de l'IA ». A section, not a sentence: it names its programme once
@@ -482,6 +489,9 @@ def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> 
     asked_names = named_terms(question)
     french = language(question) == "fr"
     if any(t not in index.lexical.df and (french or _CODE.search(t)) for t in asked_names):
+        return True
+    proper = (m[1].lower() for n in _names(question) if (m := _PROPER.fullmatch(n)))
+    if not french and any(w in query.unknown for w in proper):
         return True
     names = {t for t in asked_names if t in index.lexical.df}
     if not names:

@@ -54,17 +54,20 @@ class Vocabulary:
         vectors = embed(words) if words else np.zeros((0, 0), dtype=np.float32)
         return cls(words, np.asarray(vectors))
 
-    def terms(self, vectors: np.ndarray) -> list[str]:
-        """Index terms of the dossier words nearest to each of ``vectors`` (one per question word)."""
+    def nearest(self, vectors: np.ndarray) -> list[list[str]]:
+        """For each of ``vectors`` (one per question word), the index terms of the dossier word
+        nearest to it, or none when no dossier word is near enough."""
         if not len(self.words) or not len(vectors):
-            return []
+            return [[] for _ in range(len(vectors))]
         similarity = vectors @ self.vectors.T
         best = similarity.argmax(axis=1)
-        found: list[str] = []
-        for row, j in enumerate(best):
-            if similarity[row, j] >= MIN_COSINE:
-                found.extend(analyze(self.words[j]))
-        return list(dict.fromkeys(found))
+        return [
+            analyze(self.words[j]) if similarity[row, j] >= MIN_COSINE else [] for row, j in enumerate(best)
+        ]
+
+    def terms(self, vectors: np.ndarray) -> list[str]:
+        """Index terms of the dossier words nearest to each of ``vectors`` (one per question word)."""
+        return list(dict.fromkeys(t for found in self.nearest(vectors) for t in found))
 
     def english_terms(self, words: list[str]) -> list[str]:
         """Index terms of the dossier words whose translation (``glossary``) is one of ``words``,

@@ -40,6 +40,9 @@ class Query:
     terms: list[str]
     context_terms: tuple[str, ...] = ()
     question: str = ""  # the new question alone
+    # An English question's words that bring no dossier word: neither spelt as one, nor near one,
+    # nor a translation of one ("Canada", "Kingdom"): what the dossier never names.
+    unknown: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> list[str]:
@@ -64,9 +67,16 @@ class Searcher:
             frame = set(frame_words(text))
             terms = [t for t in terms if t not in {u for w in frame for u in analyze(w)}]
             words = [w for w in content_words(text) if w not in frame]
-            vocabulary = (contents or self.store.contents()).vocabulary
-            mapped = [*vocabulary.terms(self.words(words)), *vocabulary.english_terms(words)]
-            terms = list(dict.fromkeys([*terms, *mapped]))
+            contents = contents or self.store.contents()
+            nearest = contents.vocabulary.nearest(self.words(words))
+            translated = [contents.vocabulary.english_terms([w]) for w in words]
+            terms = list(dict.fromkeys([*terms, *(t for found in (*nearest, *translated) for t in found)]))
+            unknown = tuple(
+                w
+                for w, near, french in zip(words, nearest, translated, strict=True)
+                if not near and not french and not any(t in contents.lexical.df for t in analyze(w))
+            )
+            return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text, unknown)
         return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)
 
     def _embed(self, text: str) -> np.ndarray:

@@ -251,3 +251,20 @@ def test_no_passage_no_answer(fake_assistant, weights):
     query = fake_assistant.query("Quel est le budget du plan vélo ?")
     answer = compose(query, [], fake_assistant.index, weights)
     assert answer.abstained and answer.hits == [] and answer.text == NO_ANSWER["fr"]
+
+
+def test_an_english_question_about_a_name_the_dossier_never_gives_gets_no_value(fake_assistant, weights):
+    """ "Canada" brings no dossier word (not spelt as one, near one or translating one): the
+    plan's 12 M€ is the closest the dossier comes, not Canada's budget. An acronym ("EU") may
+    be spelt otherwise in French and is left to the model."""
+    sure = dataclasses.replace(weights, high=0.0, low=0.0)  # the model would answer anything
+    for question, confidence in (
+        ("What is the plan budget?", "high"),
+        ("What is Canada's plan budget?", "low"),
+        ("What is the EU plan budget?", "high"),
+    ):
+        query, hits = _query_and_hits(fake_assistant, question)
+        answer = compose(query, hits, fake_assistant.index, sure)
+        assert answer.confidence == confidence, question
+        assert "12 M€" in answer.citations[0].quote
+    assert "canada" in fake_assistant.query("What is Canada's plan budget?").unknown

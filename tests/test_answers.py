@@ -305,6 +305,16 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
         # a company or a project the dossier names in a passage or two is named before the
         # value, as what the text is about (the key figures' « 3,2 Mds€ levés en 2022… » and
         # « +600 startups (… 2021 et 2023) » come before « …Mistral Large… »)
+        # an English question's name that brings no dossier word, in any spelling or translation
+        # (the open source budget's 32 M€ and the sector's 3,2 Mds€ answered)
+        (
+            (
+                "What is the budget of the Japanese AI plan?",
+                "How much money did Swiss AI startups raise in 2022?",
+            ),
+            "How much does the Toulouse AI cluster get?",
+            "20 M€",
+        ),
         (
             ("When was Mistral AI founded?", "How much did Dataiku raise?"),
             "Combien d'entreprises ont réalisé un autodiagnostic grâce à IA Booster ?",

@@ -38,6 +38,7 @@ def test_english_words_map_to_their_nearest_dossier_word_above_the_cosine(tmp_pa
         "etudi",
     ]  # stems of recruter, étudiants; "peak" (0.8 < MIN_COSINE) maps to nothing
     assert MIN_COSINE > 0.8
+    assert vocabulary.nearest(embed(["hire", "peak", "students"])) == [["recrut"], [], ["etudi"]]
     vocabulary.save(tmp_path)
     again = Vocabulary.load(tmp_path)
     assert again.words == vocabulary.words and np.array_equal(again.vectors, vocabulary.vectors)
