@@ -61,6 +61,10 @@ _CODE = re.compile(r"\d")  # a name with a digit is a code (« H100 »), the sam
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 # "Canada", "Kingdom's", not an acronym ("EU", "PhD")
 _PROPER = re.compile(r"([A-ZÀ-Ý][a-zà-ÿ]+)(?:['’]s)?")
+# Small words inside an English title ("Skills and Jobs of the Future", "Secretary of State for
+# Digital Affairs"): a title of three capitalised words or more renders a French one.
+_TITLE_JOINS = frozenset({"and", "of", "the", "for", "in", "on", "to"})
+TITLE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,23 @@ def _names(question: str) -> list[str]:
     return _NAME.findall(question.split(None, 1)[1] if " " in question.strip() else "")
 
 
+def _english_names(question: str) -> list[str]:
+    """An English question's capitalised words after the first, lowercased, except acronyms
+    and the words of a title: a run of capitalised words (with "and", "of"… between them) as
+    long as ``TITLE_WORDS`` is a French title translated ("the Skills and Jobs of the Future
+    call"), whose words need not be the dossier's."""
+    names: list[str] = []
+    run: list[str] = []
+    for word in [*re.findall(r"[\w’'-]+", question)[1:], ""]:
+        if word[:1].isupper():
+            run.append(word)
+        elif word.lower() not in _TITLE_JOINS or not run:
+            if len(run) < TITLE_WORDS:
+                names += [m[1].lower() for w in run if (m := _PROPER.fullmatch(w))]
+            run = []
+    return names
+
+
 def named_terms(question: str) -> set[str]:
     """Index terms of the names in a question."""
     return {t for name in _names(question) for t in analyze(name)}
@@ -490,8 +511,7 @@ def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> 
     french = language(question) == "fr"
     if any(t not in index.lexical.df and (french or _CODE.search(t)) for t in asked_names):
         return True
-    proper = (m[1].lower() for n in _names(question) if (m := _PROPER.fullmatch(n)))
-    if not french and any(w in query.unknown for w in proper):
+    if not french and any(w in query.unknown for w in _english_names(question)):
         return True
     names = {t for t in asked_names if t in index.lexical.df}
     if not names:
@@ -629,7 +649,7 @@ def compose(
         judged = replace(judged, confidence="low")
     if (
         judged.confidence == "high"
-        and want.kind in scoring.VALUE_TYPES
+        and (want.kind in scoring.VALUE_TYPES or want.person)
         and _of_another(query, want, judged.ranked[0], index)
     ):
         judged = replace(judged, confidence="low")

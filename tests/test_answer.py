@@ -256,12 +256,15 @@ def test_no_passage_no_answer(fake_assistant, weights):
 def test_an_english_question_about_a_name_the_dossier_never_gives_gets_no_value(fake_assistant, weights):
     """ "Canada" brings no dossier word (not spelt as one, near one or translating one): the
     plan's 12 M€ is the closest the dossier comes, not Canada's budget. An acronym ("EU") may
-    be spelt otherwise in French and is left to the model."""
+    be spelt otherwise in French, and a title's words translate a French title: both are left
+    to the model."""
     sure = dataclasses.replace(weights, high=0.0, low=0.0)  # the model would answer anything
     for question, confidence in (
         ("What is the plan budget?", "high"),
         ("What is Canada's plan budget?", "low"),
         ("What is the EU plan budget?", "high"),
+        # a title in English ("the Bike Plan of the City"): its words need not be the dossier's
+        ("What is the Bike Plan of the City budget?", "high"),
     ):
         query, hits = _query_and_hits(fake_assistant, question)
         answer = compose(query, hits, fake_assistant.index, sure)

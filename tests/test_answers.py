@@ -315,6 +315,12 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "How much does the Toulouse AI cluster get?",
             "20 M€",
         ),
+        # the holder of a post of another country (the dossier's own minister of Culture answered)
+        (
+            ("Who is the Spanish minister of culture?", "Qui est le ministre de la Culture de Belgique ?"),
+            "Qui est la ministre du Travail, de la Santé et des Solidarités ?",
+            "Catherine Vautrin",
+        ),
         (
             ("When was Mistral AI founded?", "How much did Dataiku raise?"),
             "Combien d'entreprises ont réalisé un autodiagnostic grâce à IA Booster ?",
