@@ -505,8 +505,13 @@ def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> 
     - A place is where something is: the answer, what it leans on or its section must name
       it (« Où se trouve le siège de Mistral AI ? » and the one seat the dossier gives,
       ALT-EDIC's).
+    - Money raised is said to be raised where it is quoted (« 3,2 Mds€ levés… »), not a
+      platform's funding in the sentence after the name (« Combien Hugging Face a-t-il
+      levé ? »).
     """
     question = query.question or query.text
+    if want.unit == "€" and want.of and not want.of & _terms(_quoted(best, index)):
+        return True
     asked_names = named_terms(question)
     french = language(question) == "fr"
     if any(t not in index.lexical.df and (french or _CODE.search(t)) for t in asked_names):

@@ -109,6 +109,12 @@ _MONEY = re.compile(
     r"valuation|valued|worth|turnover|price|salary|raised?|lev[ée]e?s?\b)",
     re.IGNORECASE,
 )
+# Money raised (« Combien Hugging Face a-t-il levé ? », "How much did X raise?") is an amount the
+# dossier gives with a word of raising (« 3,2 Mds€ levés en 2022… »), not any amount beside the
+# name (a platform's funding, « (19 M€) », in the sentence after Hugging Face's partnership):
+# ``Asked.of`` holds the word, which the answerer checks (``answer._of_another``).
+_RAISED = re.compile(r"\b(?:lev[ée]e?s?|lever|lève|raised?|raising)\b", re.IGNORECASE)
+_RAISED_TERMS = frozenset(analyze("levés"))
 # "Where will ALT-EDIC be based?": the place asked is a seat, which the dossier gives with a
 # word of seat ("dont le siège social sera établi à Villers-Cotterêts"); a place where
 # something merely happened ("Le 8 mars 2024, à Paris, s'est tenue…") is no answer.
@@ -263,7 +269,7 @@ class Asked:
     extreme: str | None = None  # "max" or "min": the row with the extreme value
     unit: str | None = None  # "€" for money, "%" for a share
     # index terms naming what the value is of: what is counted (« combien d'étudiants »), the
-    # event dated (« la date de clôture »)
+    # event dated (« la date de clôture »), money raised (« levé »)
     of: frozenset[str] = frozenset()
     own: frozenset[str] = frozenset()  # the question's own index terms: a name it already gives is no answer
     seat: bool = False  # a place asked as where something is based: only a place given as a seat answers
@@ -290,6 +296,7 @@ def asked(question: str, english: Callable[[list[str]], list[str]] | None = None
         found = _COUNTED.search(text)
         if _MONEY.search(text):
             unit = "€"
+            of = _RAISED_TERMS if _RAISED.search(text) else of
         elif _SHARE.search(text):
             unit = "%"
         elif _POPULATION.search(text):

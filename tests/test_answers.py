@@ -315,6 +315,13 @@ def test_a_value_or_a_post_of_another_is_not_claimed(each_assistant):
             "How much does the Toulouse AI cluster get?",
             "20 M€",
         ),
+        # money raised is said to be raised (the CEA's DeepGreen platform, « (19 M€) », in the
+        # sentence after Hugging Face's partnership with Inria, answered)
+        (
+            ("Combien Hugging Face a-t-il levé ?", "Combien d'argent a levé Hugging Face ?"),
+            "Quel montant les entreprises françaises de l'IA ont-elles levé en 2022 ?",
+            "3,2 Mds€",
+        ),
         # the holder of a post of another country (the dossier's own minister of Culture answered)
         (
             ("Who is the Spanish minister of culture?", "Qui est le ministre de la Culture de Belgique ?"),

@@ -17,6 +17,7 @@ from retrieval.asked import (
     stages,
     value,
 )
+from retrieval.lexical import analyze
 
 
 @pytest.mark.parametrize(
@@ -281,6 +282,26 @@ def test_a_valuation_a_price_or_a_cost_asks_for_euros():
     assert not carries(asked("Combien Hugging Face a-t-il levé ?"), "1,5 milliards de téléchargements")
     # lifting is no money (« relever les défis »)
     assert asked("Combien de défis faut-il relever ?").unit is None
+
+
+def test_money_raised_is_money_of_a_raising():
+    """The answerer quotes raised money only from a sentence that says it was raised (see
+    test_answers.py); « le plus élevé » holds no « levé »."""
+    raised = set(analyze("3,2 Mds€ levés en 2022 par des entreprises de l’IA"))
+    for question in (
+        "Combien Hugging Face a-t-il levé ?",
+        "Quel montant la startup a-t-elle levé lors de sa levée de fonds ?",
+        "How much did Hugging Face raise?",
+        "How much money did the startup raise?",
+    ):
+        want = asked(question)
+        assert want.unit == "€" and want.of and want.of <= raised, question
+    for question in (
+        "Quel est le budget de DeepGreen ?",
+        "Quel IA-cluster reçoit le montant le plus élevé ?",
+    ):
+        want = asked(question)
+        assert want.unit == "€" and not want.of, question
 
 
 def test_a_share_asks_for_a_percentage_or_a_fraction_not_any_amount():
