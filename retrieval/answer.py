@@ -89,6 +89,9 @@ class AnswerParams:
     typed_ratio: float = 0.05
     list_sentences: int = 8
     list_words: int = 200
+    # An announced list (« …les neuf lauréats de l’AMI IA-clusters… ») is quoted whole, each item
+    # a line or a sentence, up to the largest count the announcements are read with (a dozen).
+    list_items: int = 12
 
 
 @dataclass(frozen=True)
@@ -635,7 +638,7 @@ def compose(
         params = replace(params, max_sentences=1)
     listed = (
         matching_rows(judged.ranked, index, question, query.terms, params.list_ratio, params.list_sentences)
-        or enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_sentences)
+        or enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_items)
         if want.many and not want.extreme
         else None
     )

@@ -33,12 +33,23 @@ _COUNTS = {
     "dix": 10,
     "onze": 11,
     "douze": 12,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,  # "six" is French too
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
 }
-# A count and the plural noun it counts, with at most one adjective between, and what the
-# noun is of (« 8 nouveaux lauréats », « quatre projets », « Trois projets de démonstrateurs »).
+# A count and the plural noun it counts, with at most one adjective or acronym between, and
+# what the noun is of (« 8 nouveaux lauréats », « quatre projets », « Trois projets de
+# démonstrateurs », « neuf IA-clusters », "nine AI clusters").
 _ANNOUNCED = re.compile(
-    r"(?<![\w,.])(\d{1,2}|" + "|".join(_COUNTS) + r")\s+((?:[^\W\d]+[sx]\s+)?[^\W\d]{3,}[sx]"
-    r"(?:\s+(?:de|d’|d')\s*[^\W\d]+)?)\b",
+    r"(?<![\w,.])(\d{1,2}|" + "|".join(_COUNTS) + r")\s+((?:[^\W\d]+[sx]\s+|(?-i:[A-Z]{2,})\s+)?"
+    r"(?:[^\W\d]+-)?[^\W\d]{3,}[sx](?:\s+(?:de|d’|d')\s*[^\W\d]+)?)\b",
     re.IGNORECASE,
 )
 
@@ -72,7 +83,10 @@ def items(
     """(start, end) of what is quoted of each of the ``count`` items that follow offset ``after``
     in its section: the first sentence of each bullet, the cells of each table row, or the first
     sentence of each paragraph that opens on an amount (« Le projet CAIRE (7,8 M€), porté
-    par… »), whichever kind comes first. Fewer when the section ends first. ``sentences``: the
+    par… »), whichever kind comes first. Fewer when the section ends first. Or, when a heading
+    with an amount comes first, the headings with an amount that follow, each over the section
+    it opens (« MIAI Cluster (Université Grenoble Alpes) – 70 M€ » and the eight other
+    IA-clusters after « …les neuf lauréats de l’AMI IA-clusters… »). ``sentences``: the
     document's sentences by start."""
     starts = sorted(sentences)
     found: list[tuple[int, int]] = []
@@ -81,8 +95,16 @@ def items(
         if unit.end <= after or unit.kind == PAGE_HEADER:
             continue
         if unit.kind == HEADING:
-            if unit.start >= after:
+            if unit.start < after:
+                continue
+            if kind not in (None, HEADING) or value(document.text[unit.start : unit.end]) is None:
                 break
+            kind = HEADING
+            found.append((unit.start, unit.end))
+            if len(found) >= count:
+                return found
+            continue
+        if kind == HEADING:  # what a heading item heads
             continue
         lo, hi = bisect_left(starts, max(unit.start, after)), bisect_left(starts, unit.end)
         inside = [sentences[s] for s in starts[lo:hi]]

@@ -401,6 +401,27 @@ def test_a_list_question_gets_every_announced_item(each_assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("question", ["Quels sont les neuf IA-clusters ?", "Which are the nine AI clusters?"])
+def test_a_list_of_headings_is_quoted_heading_by_heading(each_assistant, question):
+    # each IA-cluster is a heading opening its own section, after « …les neuf lauréats de l’AMI
+    # IA-clusters… »: the announcement alone was quoted, without a cluster
+    answer = each_assistant.ask(question)
+    assert answer.confidence == "high" and "neuf lauréats" in answer.citations[0].quote
+    clusters = [c.quote.split(" (")[0] for c in answer.citations[1:]]
+    assert clusters == [
+        "PR[AI]RIE – PSAI",
+        "MIAI Cluster",
+        "Hi! PARIS Cluster 2030",
+        "PostGenAI@PARIS",
+        "ENACT",
+        "DATAIA-Cluster",
+        "ANITI IA Cluster",
+        "3IA Côte d’Azur 2030",
+        "SequoIA",
+    ]
+
+
+@pytest.mark.slow
 def test_a_follow_up_is_searched_with_the_previous_question(each_assistant):
     previous = "Qui coordonne le programme et équipement de recherche en IA ?"
     alone = each_assistant.ask("Quand a-t-il été lancé ?")

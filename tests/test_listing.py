@@ -73,6 +73,10 @@ def test_a_list_of_as_many_items_as_the_question_says_is_announced_whatever_it_c
     assert announced("Trois projets de démonstrateurs :", 8, own(question), stated_count(question)) == 3
     assert announced("sept lauréats :", 8, own(question), stated_count(question)) is None
     assert stated_count("Quels projets complètent l'offre ?") is None
+    # a hyphenated noun, an acronym before it, an English count
+    assert stated_count("Quels sont les neuf IA-clusters ?") == 9
+    assert stated_count("Which are the nine AI clusters?") == 9
+    assert stated_count("quels sont les neuf ia clusters ?") is None  # "ia" in lower case is no acronym
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +142,25 @@ def test_table_items_are_the_rows_cells(dossier):
     assert len(got) == 8
     for row, name in zip(got, names):
         assert name in row and "Ce projet" not in row
+
+
+def test_heading_items_are_the_headings_with_an_amount_that_follow(dossier):
+    # pp. 7-10: each IA-cluster is a heading « name (university) – amount » opening its own section
+    got = found(dossier, "de financement de France 2030 sur cinq années.", 9)
+    assert [g.split(" (")[0] for g in got] == [
+        "PR[AI]RIE – PSAI",
+        "MIAI Cluster",
+        "Hi! PARIS Cluster 2030",
+        "PostGenAI@PARIS",
+        "ENACT",
+        "DATAIA-Cluster",
+        "ANITI IA Cluster",
+        "3IA Côte d’Azur 2030",
+        "SequoIA",
+    ]
+    # the headings only: not the paragraphs they head; and a heading without an amount ends them
+    assert all(g.endswith("M€") for g in got)
+    assert found(dossier, "de financement de France 2030 sur cinq années.", 12) == got
 
 
 def test_items_stop_at_the_next_section(dossier):
