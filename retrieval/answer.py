@@ -24,7 +24,7 @@ import numpy as np
 from . import scoring
 from .asked import PLACE, Asked, amount_shape, another_stage, asked, carries, stages, value
 from .lexical import analyze, covered
-from .listing import enumerate_list, matching_rows, stated_count
+from .listing import enumerate_list, matching_rows, named_run, stated_count
 from .records import (
     PAGE_HEADER,
     TABLE_HEADER,
@@ -638,6 +638,7 @@ def compose(
         params = replace(params, max_sentences=1)
     listed = (
         matching_rows(judged.ranked, index, question, query.terms, params.list_ratio, params.list_sentences)
+        or named_run(judged.ranked, index, params.list_ratio, params.list_items)
         or enumerate_list(judged.ranked, index, question, want.own, params.list_ratio, params.list_items)
         if want.many and not want.extreme
         else None

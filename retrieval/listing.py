@@ -18,7 +18,7 @@ from bisect import bisect_left
 
 from .asked import value
 from .lexical import analyze
-from .records import HEADING, LIST, PAGE_HEADER, TABLE_ROW, Document, Passage, Sentence, Unit
+from .records import HEADING, LIST, PAGE_HEADER, TABLE_ROW, TITLE_NAME, Document, Passage, Sentence, Unit
 from .store.base import Contents
 
 _COUNTS = {
@@ -247,16 +247,53 @@ def matching_rows(
     ]
 
 
+def named_run(ranked: list, index: Contents, ratio: float, most: int) -> list[tuple[Passage, int]] | None:
+    """(passage, position) of every name beside its title in the run of them that the best
+    plausible such candidate belongs to (the signatories: « Marina Ferrari / Secrétaire d’Etat
+    chargée du Numérique », « Sylvie Retailleau / Ministre… »…), in the document's order, up to
+    ``most``; None when no plausible candidate (within ``ratio`` of the best's probability) is a
+    name beside its title. A list question about people (« Quels ministres signent… ? ») wants
+    them all, and the ranker spreads its probability over the alike lines, quoting some."""
+    if not ranked:
+        return None
+    model = next(
+        (
+            c
+            for c in ranked
+            if math.exp(c.score - ranked[0].score) >= ratio
+            and c.sentence.unit is not None
+            and index.document(c.passage.document).units[c.sentence.unit].kind == TITLE_NAME
+        ),
+        None,
+    )
+    if model is None:
+        return None
+    document = index.document(model.passage.document)
+    run = _run(document, model.sentence.unit, TITLE_NAME)
+    where = _positions(index, document.name)
+    starts = sorted(where)
+    return [
+        where[s]
+        for u in [run[k] for k in sorted(run)][:most]
+        for s in starts[bisect_left(starts, u.start) : bisect_left(starts, u.end)]
+    ]
+
+
 def _table(document: Document, unit: int) -> dict[int, Unit]:
-    """The rows (by unit index) of the table that row ``unit`` belongs to: the run of table rows
-    around it in its section, running page headers between them skipped."""
+    """The rows (by unit index) of the table that row ``unit`` belongs to."""
+    return _run(document, unit, TABLE_ROW)
+
+
+def _run(document: Document, unit: int, kind: str) -> dict[int, Unit]:
+    """The units (by index) of ``kind`` in the run around ``unit`` in its section, running page
+    headers between them skipped: a table's rows, a list of names beside their titles."""
     units = document.units
     section = document.section_at(units[unit].start)
 
     def run(step: int) -> list[int]:
         out, k = [], unit + step
-        while 0 <= k < len(units) and units[k].kind in (TABLE_ROW, PAGE_HEADER):
-            if units[k].kind == TABLE_ROW:
+        while 0 <= k < len(units) and units[k].kind in (kind, PAGE_HEADER):
+            if units[k].kind == kind:
                 if document.section_at(units[k].start) != section:
                     break
                 out.append(k)

@@ -401,6 +401,27 @@ def test_a_list_question_gets_every_announced_item(each_assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["Quels ministres signent le dossier ?", "Which ministers signed the press kit?"]
+)
+def test_a_list_of_people_quotes_every_name_beside_its_title(each_assistant, question):
+    # the ranker spread its probability over the alike signatures and quoted five of the six,
+    # with a sentence about France 2030's steering
+    answer = each_assistant.ask(question)
+    quoted = " ".join(c.quote for c in answer.citations)
+    assert answer.confidence == "high"
+    for name in (
+        "Marina Ferrari",
+        "Sylvie Retailleau",
+        "Christophe Béchu",
+        "Catherine Vautrin",
+        "Bruno Le Maire",
+    ):
+        assert name in quoted
+    assert "Rachida Dati" in quoted and "piloté" not in quoted
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["Quels sont les neuf IA-clusters ?", "Which are the nine AI clusters?"])
 def test_a_list_of_headings_is_quoted_heading_by_heading(each_assistant, question):
     # each IA-cluster is a heading opening its own section, after « …les neuf lauréats de l’AMI

@@ -13,7 +13,7 @@ import pytest
 from retrieval.asked import asked
 from retrieval.corpus import load_corpus
 from retrieval.lexical import Lexicon, analyze, passage_terms
-from retrieval.listing import announced, items, listed_inline, matching_rows, stated_count
+from retrieval.listing import announced, items, listed_inline, matching_rows, named_run, stated_count
 from retrieval.passages import make_passages
 
 from .conftest import CORPUS
@@ -234,3 +234,24 @@ def test_the_rows_a_list_question_asks_for_are_those_its_rare_word_marks(table_i
 )
 def test_no_rows_are_picked_when_no_word_of_the_question_sorts_a_table(table_index, question, model):
     assert rows_quoted(table_index, question, model) is None
+
+
+def test_a_list_of_people_is_the_run_of_names_beside_their_titles(table_index):
+    # p. 1: the editorial's six signatories, each a name above its title; the ranker finds one
+    picked = named_run([candidate_at(table_index, "Rachida Dati")], table_index, 0.1, 12)
+    lines = [p.sentences[i].text for p, i in picked]
+    assert lines[0::2] == [
+        "Marina Ferrari",
+        "Sylvie Retailleau",
+        "Christophe Béchu",
+        "Catherine Vautrin",
+        "Bruno Le Maire",
+        "Rachida Dati",
+    ]
+    assert lines[1] == "Secrétaire d’Etat chargée du Numérique" and lines[-1] == "Ministre de la Culture"
+    assert len(named_run([candidate_at(table_index, "Rachida Dati")], table_index, 0.1, 4)) == 2 * 4
+    # no name beside a title among the plausible candidates: no run
+    assert (
+        named_run([candidate_at(table_index, "Huit projets ont été sélectionnés")], table_index, 0.1, 12)
+        is None
+    )
