@@ -211,18 +211,7 @@ def matching_rows(
     the items are (« Quels établissements… ») sorts nothing: a row that happens to hold it
     (« Etablissement Public Territorial ») is no answer to a question about other items.
     """
-    if not ranked:
-        return None
-    model = next(
-        (
-            c
-            for c in ranked
-            if math.exp(c.score - ranked[0].score) >= ratio
-            and c.sentence.unit is not None
-            and index.document(c.passage.document).units[c.sentence.unit].kind == TABLE_ROW
-        ),
-        None,
-    )
+    model = _plausible(ranked, index, ratio, TABLE_ROW)
     if model is None:
         return None
     document = index.document(model.passage.document)
@@ -238,13 +227,7 @@ def matching_rows(
     if not 2 <= sum(term in c for c in cells.values()) < len(rows):
         return None  # a name (« …du consortium Urba(IA) ? ») or what every row shares
     kept = [rows[k] for k in sorted(rows) if term in cells[k]][:most]
-    where = _positions(index, document.name)
-    starts = sorted(where)
-    return [
-        where[s]
-        for u in kept
-        for s in starts[bisect_left(starts, u.start) : bisect_left(starts, u.body or u.end)]
-    ]
+    return _quoted(index, document, [(u.start, u.body or u.end) for u in kept])
 
 
 def named_run(ranked: list, index: Contents, ratio: float, most: int) -> list[tuple[Passage, int]] | None:
@@ -254,29 +237,33 @@ def named_run(ranked: list, index: Contents, ratio: float, most: int) -> list[tu
     ``most``; None when no plausible candidate (within ``ratio`` of the best's probability) is a
     name beside its title. A list question about people (« Quels ministres signent… ? ») wants
     them all, and the ranker spreads its probability over the alike lines, quoting some."""
-    if not ranked:
+    model = _plausible(ranked, index, ratio, TITLE_NAME)
+    if model is None:
         return None
-    model = next(
+    document = index.document(model.passage.document)
+    run = _run(document, model.sentence.unit, TITLE_NAME)
+    return _quoted(index, document, [(run[k].start, run[k].end) for k in sorted(run)][:most])
+
+
+def _plausible(ranked: list, index: Contents, ratio: float, kind: str):
+    """The best candidate within ``ratio`` of the best's probability whose unit is of ``kind``."""
+    return next(
         (
             c
             for c in ranked
             if math.exp(c.score - ranked[0].score) >= ratio
             and c.sentence.unit is not None
-            and index.document(c.passage.document).units[c.sentence.unit].kind == TITLE_NAME
+            and index.document(c.passage.document).units[c.sentence.unit].kind == kind
         ),
         None,
     )
-    if model is None:
-        return None
-    document = index.document(model.passage.document)
-    run = _run(document, model.sentence.unit, TITLE_NAME)
+
+
+def _quoted(index: Contents, document: Document, spans: list[tuple[int, int]]) -> list[tuple[Passage, int]]:
+    """(passage, position) of the sentences that start within each (start, end) of ``document``."""
     where = _positions(index, document.name)
     starts = sorted(where)
-    return [
-        where[s]
-        for u in [run[k] for k in sorted(run)][:most]
-        for s in starts[bisect_left(starts, u.start) : bisect_left(starts, u.end)]
-    ]
+    return [where[s] for a, b in spans for s in starts[bisect_left(starts, a) : bisect_left(starts, b)]]
 
 
 def _table(document: Document, unit: int) -> dict[int, Unit]:

@@ -67,6 +67,19 @@ ROUNDING = 5e-4
 CORPUS = ROOT / "corpus"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 DOSSIER = CORPUS / "france2030-ia-dossier-de-presse-2024-05-22.txt"
+# The nine IA-clusters, in the dossier's order (pp. 7-10), copied from its raw text: each a
+# heading « name (university) – amount » opening its own section.
+IA_CLUSTERS = (
+    "PR[AI]RIE – PSAI",
+    "MIAI Cluster",
+    "Hi! PARIS Cluster 2030",
+    "PostGenAI@PARIS",
+    "ENACT",
+    "DATAIA-Cluster",
+    "ANITI IA Cluster",
+    "3IA Côte d’Azur 2030",
+    "SequoIA",
+)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from retrieval.evaluate import relevant_passages, summarize
 from retrieval.pipeline import QuestionError
 from retrieval.text import normalize_space
 
-from .conftest import ROOT, ROUNDING
+from .conftest import IA_CLUSTERS, ROOT, ROUNDING
 
 REPORTED = ROOT / "eval" / "reported.json"
 # English questions read Apertium's dictionaries when Debian's packages are installed (see
@@ -429,17 +429,7 @@ def test_a_list_of_headings_is_quoted_heading_by_heading(each_assistant, questio
     answer = each_assistant.ask(question)
     assert answer.confidence == "high" and "neuf lauréats" in answer.citations[0].quote
     clusters = [c.quote.split(" (")[0] for c in answer.citations[1:]]
-    assert clusters == [
-        "PR[AI]RIE – PSAI",
-        "MIAI Cluster",
-        "Hi! PARIS Cluster 2030",
-        "PostGenAI@PARIS",
-        "ENACT",
-        "DATAIA-Cluster",
-        "ANITI IA Cluster",
-        "3IA Côte d’Azur 2030",
-        "SequoIA",
-    ]
+    assert clusters == list(IA_CLUSTERS)
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from retrieval.lexical import Lexicon, analyze, passage_terms
 from retrieval.listing import announced, items, listed_inline, matching_rows, named_run, stated_count
 from retrieval.passages import make_passages
 
-from .conftest import CORPUS
+from .conftest import CORPUS, IA_CLUSTERS
 
 
 def own(question: str) -> frozenset[str]:
@@ -147,17 +147,7 @@ def test_table_items_are_the_rows_cells(dossier):
 def test_heading_items_are_the_headings_with_an_amount_that_follow(dossier):
     # pp. 7-10: each IA-cluster is a heading « name (university) – amount » opening its own section
     got = found(dossier, "de financement de France 2030 sur cinq années.", 9)
-    assert [g.split(" (")[0] for g in got] == [
-        "PR[AI]RIE – PSAI",
-        "MIAI Cluster",
-        "Hi! PARIS Cluster 2030",
-        "PostGenAI@PARIS",
-        "ENACT",
-        "DATAIA-Cluster",
-        "ANITI IA Cluster",
-        "3IA Côte d’Azur 2030",
-        "SequoIA",
-    ]
+    assert [g.split(" (")[0] for g in got] == list(IA_CLUSTERS)
     # the headings only: not the paragraphs they head; and a heading without an amount ends them
     assert all(g.endswith("M€") for g in got)
     assert found(dossier, "de financement de France 2030 sur cinq années.", 12) == got
