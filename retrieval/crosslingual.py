@@ -65,10 +65,6 @@ class Vocabulary:
             analyze(self.words[j]) if similarity[row, j] >= MIN_COSINE else [] for row, j in enumerate(best)
         ]
 
-    def terms(self, vectors: np.ndarray) -> list[str]:
-        """Index terms of the dossier words nearest to each of ``vectors`` (one per question word)."""
-        return list(dict.fromkeys(t for found in self.nearest(vectors) for t in found))
-
     def english_terms(self, words: list[str]) -> list[str]:
         """Index terms of the dossier words whose translation (``glossary``) is one of ``words``,
         English question words: "schools" brings « écoles », "spring" « printemps »."""

@@ -84,10 +84,10 @@ def items(
     in its section: the first sentence of each bullet, the cells of each table row, or the first
     sentence of each paragraph that opens on an amount (« Le projet CAIRE (7,8 M€), porté
     par… »), whichever kind comes first. Fewer when the section ends first. Or, when a heading
-    with an amount comes first, the headings with an amount that follow, each over the section
-    it opens (« MIAI Cluster (Université Grenoble Alpes) – 70 M€ » and the eight other
-    IA-clusters after « …les neuf lauréats de l’AMI IA-clusters… »). ``sentences``: the
-    document's sentences by start."""
+    with an amount comes first, the headings with an amount that follow, each opening a section
+    of its own (« MIAI Cluster (Université Grenoble Alpes) – 70 M€ » and the eight other
+    IA-clusters after « …les neuf lauréats de l’AMI IA-clusters… »), up to the first heading
+    without one. ``sentences``: the document's sentences by start."""
     starts = sorted(sentences)
     found: list[tuple[int, int]] = []
     kind = None

@@ -60,9 +60,11 @@ class Searcher:
     def encode(self, text: str, context: str | None = None, contents: Contents | None = None) -> Query:
         """The query for ``text``, searched together with ``context`` when given; an English
         question's words also bring the dossier's French words nearest to them and those the
-        glossary translates as them (in ``contents``, default the store's current state)."""
+        glossary translates as them (in ``contents``, default the store's current state); the
+        words that bring none are the query's ``unknown``."""
         full = f"{context} {text}" if context else text
         terms = analyze(text)
+        unknown: tuple[str, ...] = ()
         if language(text) == "en":  # an English word that only says what is asked has no French match
             frame = set(frame_words(text))
             terms = [t for t in terms if t not in {u for w in frame for u in analyze(w)}]
@@ -76,8 +78,7 @@ class Searcher:
                 for w, near, french in zip(words, nearest, translated, strict=True)
                 if not near and not french and not any(t in contents.lexical.df for t in analyze(w))
             )
-            return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text, unknown)
-        return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text)
+        return Query(full, self.vector(full), terms, tuple(analyze(context or "")), text, unknown)
 
     def _embed(self, text: str) -> np.ndarray:
         vector = self.embedder.queries([text])[0]

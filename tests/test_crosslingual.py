@@ -32,13 +32,9 @@ def test_english_words_map_to_their_nearest_dossier_word_above_the_cosine(tmp_pa
     doc = Document("d.txt", "d", "Recruter des étudiants ; la puissance ; peu.")
     vocabulary = Vocabulary.build([doc], embed)
     assert set(vocabulary.words) == {"recruter", "étudiants", "puissance", "peu"}
-    terms = vocabulary.terms(embed(["hire", "students", "peak"]))
-    assert terms == [
-        "recrut",
-        "etudi",
-    ]  # stems of recruter, étudiants; "peak" (0.8 < MIN_COSINE) maps to nothing
-    assert MIN_COSINE > 0.8
+    # stems of recruter, étudiants; "peak" (0.8 < MIN_COSINE) maps to nothing
     assert vocabulary.nearest(embed(["hire", "peak", "students"])) == [["recrut"], [], ["etudi"]]
+    assert MIN_COSINE > 0.8
     vocabulary.save(tmp_path)
     again = Vocabulary.load(tmp_path)
     assert again.words == vocabulary.words and np.array_equal(again.vectors, vocabulary.vectors)
