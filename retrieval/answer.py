@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scoring
-from .asked import PLACE, Asked, amount_shape, another_stage, asked, carries, stages, value
+from .asked import PLACE, Asked, amount_shape, another_stage, asked, carries, spelt_euros, stages, value
 from .lexical import analyze, covered
 from .listing import enumerate_list, matching_rows, named_run, stated_count
 from .records import (
@@ -190,8 +190,8 @@ def reach(passage: Passage, i: int, units: list[Unit]) -> tuple[list[int], list[
 
 @lru_cache(maxsize=65536)
 def _terms(text: str) -> frozenset[str]:
-    """A sentence's index terms, computed once per sentence text."""
-    return frozenset(analyze(text))
+    """A sentence's index terms, its amounts' units spelt out too, computed once per sentence text."""
+    return frozenset(analyze(f"{text} {spelt_euros(text)}"))
 
 
 def _topic_terms(passage: Passage, i: int) -> frozenset[str]:

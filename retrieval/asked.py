@@ -109,6 +109,12 @@ _MONEY = re.compile(
     r"valuation|valued|worth|turnover|price|salary|raised?|lev[ée]e?s?\b)",
     re.IGNORECASE,
 )
+# What a count of money counts (« Combien d'argent… », « Combien de milliards d'euros… »); a count
+# of anything else asks that count, whatever money the question names (« Sur combien d'années
+# s'étale l'enveloppe… »).
+_MONEY_COUNTED = frozenset(
+    {"argent", "euros", "milliards", "millions", "milliers", "money", "billion", "million"}
+)
 # Money raised (« Combien Hugging Face a-t-il levé ? », "How much did X raise?") is an amount the
 # dossier gives with a word of raising (« 3,2 Mds€ levés en 2022… »), not any amount beside the
 # name (a platform's funding, « (19 M€) », in the sentence after Hugging Face's partnership):
@@ -203,11 +209,17 @@ _NUMBER_WORDS = (
     "soixante|cent|mille|dizaine|douzaine|quinzaine|vingtaine|trentaine|cinquantaine|centaine|millier|"
     "million|milliard|moitié|tiers|quart"
 )
+# A word, elided ones whole: « 45 millions d’euros » counts euros, not « d ».
+_WORD = r"[^\W\d]+(?:['’][^\W\d]+)?"
 # An amount or count, not a year: digits with a unit or a number word, or a rank (« 1ère »); digits
 # glued to letters are a name (« 3IA », « H100 »), not a count.
 _AMOUNT = re.compile(
-    r"(?<!\w)\d[\d\s.,]*(?:\s?(?:%|M€|Md€|Mds€|Mds €|k€|€)|\s(?:[^\W\d]+\s){0,2}[^\W\d]+)|"
-    r"(?<!\w)\d+(?:er|ère|re|e|ème)\b|\b(?:" + _NUMBER_WORDS + r")s?\b(?:\s(?:[^\W\d]+\s){0,2}[^\W\d]+)?",
+    r"(?<!\w)\d[\d\s.,]*(?:\s?(?:%|M€|Md€|Mds€|Mds €|k€|€)|\s(?:[^\W\d]+\s){0,2}" + _WORD + ")|"
+    r"(?<!\w)\d+(?:er|ère|re|e|ème)\b|\b(?:"
+    + _NUMBER_WORDS
+    + r")s?\b(?:\s(?:[^\W\d]+\s){0,2}"
+    + _WORD
+    + ")?",
     re.IGNORECASE,
 )
 # A number word is part of a count (« 5 millions de vues »), not what it counts.
@@ -294,7 +306,7 @@ def asked(question: str, english: Callable[[list[str]], list[str]] | None = None
         of = frozenset(analyze(event.group(1))[:1])
     elif kind == AMOUNT:
         found = _COUNTED.search(text)
-        if _MONEY.search(text):
+        if _MONEY.search(text) and (not found or found.group(1).lower() in _MONEY_COUNTED):
             unit = "€"
             of = _RAISED_TERMS if _RAISED.search(text) else of
         elif _SHARE.search(text):
@@ -414,8 +426,28 @@ def _is_year(match: str) -> bool:
 
 
 _EUROS = re.compile(
-    r"(\d+(?:[ \u202f]\d{3})*(?:,\d+)?)\s?(Mds?\s?€|Md€|milliards? d’euros|M€|millions? d’euros|k€|€)"
+    r"(\d+(?:[ \u202f]\d{3})*(?:,\d+)?)\s?(Mds?\s?€|Md€|milliards? d['’]euros|M€|millions? d['’]euros|k€|€)"
 )
+
+
+# What an amount in euros says in words: « 54 Mds€ » is « 54 milliards d’euros » to a question
+# that spells its unit (« Combien de milliards d'euros… »).
+_SPELT = (
+    ("Md", "milliards euros"),
+    ("milliard", "milliards euros"),
+    ("M", "millions euros"),
+    ("million", "millions euros"),
+    ("k", "milliers euros"),
+    ("€", "euros"),
+)
+
+
+def spelt_euros(text: str) -> str:
+    """The words of the units of ``text``'s amounts in euros, one group per amount."""
+    return " ".join(
+        next(words for prefix, words in _SPELT if m.group(2).startswith(prefix))
+        for m in _EUROS.finditer(text)
+    )
 
 
 def amount_shape(text: str) -> tuple[str, str] | None:

@@ -15,6 +15,7 @@ from retrieval.answer import (
     AnswerParams,
     Candidate,
     _cite,
+    _terms,
     _topic_terms,
     compose,
     context_after,
@@ -24,6 +25,7 @@ from retrieval.answer import (
     rerank,
     select,
 )
+from retrieval.lexical import analyze
 from retrieval.records import TABLE_ROW, Document, Hit, Passage, Sentence, Unit
 
 from .factories import DOCUMENT, index_of, laid_out
@@ -77,6 +79,15 @@ SENTENCES = [
     "La ville construit 40 km de pistes.",
     "Les travaux commencent en 2025.",
 ]
+
+
+def test_an_amount_in_euros_has_the_words_of_its_unit():
+    """« Combien de milliards d'euros… » finds its words in « 54 Mds€ » as in « 10 milliards
+    d’euros »."""
+    assert {"milliard", "euros"} <= _terms("54 Mds€ sont investis sur cinq ans")
+    assert {"million", "euros"} <= _terms("MIAI Cluster – 70 M€")
+    assert _terms("10 milliards d’euros") == frozenset(analyze("10 milliards d’euros"))
+    assert not {"milliard", "million", "euros"} & _terms("sur cinq ans")
 
 
 def test_a_sentence_of_a_paragraph_has_the_terms_of_the_sentence_opening_it():

@@ -71,6 +71,26 @@ def test_a_count_needs_what_is_counted_and_money_needs_euros():
     assert english.kind == "amount" and not english.of and carries(english, "10 à 30 chaires")
 
 
+def test_an_amount_spelt_with_an_elided_word_is_read_whole():
+    """« 45 millions d’euros » is money (the apostrophe ended the amount at « d »), and « 1
+    milliard d’opérations » a count of operations."""
+    money = asked("Combien d'argent a déjà été accordé aux projets du PEPR IA ?")
+    assert carries(money, "45 millions d’euros ont déjà été accordés pour neuf projets")
+    operations = asked("Combien d'opérations par seconde ?")
+    assert carries(operations, "plus d’1 milliard d’opérations par seconde")
+    assert not carries(operations, "1 milliard de calculs")
+
+
+def test_a_count_of_anything_but_money_asks_that_count():
+    """« Sur combien d'années s'étale l'enveloppe… » counts years, though « enveloppe » is money."""
+    years = asked("Sur combien d'années s'étale l'enveloppe globale du plan ?")
+    assert years.unit is None and years.of == set(analyze("années"))
+    assert carries(years, "54 Mds€ sont investis sur cinq années")
+    assert not carries(years, "54 Mds€ sont investis")
+    for question in ("Combien de milliards d'euros sont investis ?", "Combien d'argent reçoivent-ils ?"):
+        assert asked(question).unit == "€"
+
+
 def test_an_english_count_is_read_in_the_dossiers_words():
     seen: list[list[str]] = []
 
@@ -126,6 +146,8 @@ def test_untyped_questions_are_carried_by_anything():
         ("MIAI Cluster – 70 M€", 70e6),
         ("ADOPT’IA (1,1 M€)", 1.1e6),
         ("3,2 Mds€ levés", 3.2e9),
+        ("45 millions d’euros ont déjà été accordés", 45e6),
+        ("45 millions d'euros", 45e6),
         ("sans montant", None),
     ],
 )
