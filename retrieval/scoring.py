@@ -35,7 +35,7 @@ NAME_TYPES = (AGENT, NAME)
 # English question over a French dossier).
 FEATURES = (
     "dense_sentence",  # cosine of the sentence (averaged with its section-titled version) to the question
-    "dense_passage",  # cosine of its passage
+    "dense_passage",  # cosine of its passage's sentence nearest to the question (``search.by_best_sentence``)
     "bm25_passage",  # its passage's BM25 score over the best of the candidates' passages
     "inverse_rank",  # 1 / its passage's rank in the fused list
     "lexical",  # share of the question's term weight found in the sentence (and the lines it leans on);

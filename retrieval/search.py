@@ -1,5 +1,10 @@
 """Retrieve passages: dense, lexical (BM25) and their fusion, from any store.
 
+The dense list is the passages nearest to the question in the store's vector
+index, each then scored by its sentence nearest to the question: a passage
+holds several facts and its own vector blurs them, while a question asks for
+one (``by_best_sentence``).
+
 "hybrid" adds the two scores after scaling each list to 0..1 (min-max over
 its top candidates; a passage missing from a list gets 0 there). "rrf" is
 reciprocal rank fusion, sum of 1 / (RRF_K + rank), kept for comparison: on
@@ -92,7 +97,10 @@ class Searcher:
         documents: frozenset[str] | None = None,
         contents: Contents | None = None,
     ) -> Ranked:
-        return self.store.dense(contents or self.store.contents(), query.vector, n, documents)
+        contents = contents or self.store.contents()
+        return by_best_sentence(
+            contents, self.store.dense(contents, query.vector, n, documents), query.vector
+        )
 
     def bm25(
         self,
@@ -141,6 +149,22 @@ class Searcher:
             )
             for rank, (i, score) in enumerate(scored[:k], start=1)
         ]
+
+
+def by_best_sentence(contents: Contents, ranked: Ranked, vector: np.ndarray) -> Ranked:
+    """``ranked`` passages scored by their sentence nearest to ``vector`` (the sentence vectors the
+    answerer reads, with their section's title), best first, ties by row.
+
+    On the dev split's 5-fold cross-validation this ranked the passage that holds the answer
+    first more often than the passages' own vectors, and gave more right answers; the README
+    gives the figures. The store's index still finds the passages: their sentences only reorder
+    them, so a large store is searched as before."""
+    scored = []
+    for i, score in ranked:
+        passage = contents.passages[i]
+        rows = [contents.sentence_rows[(passage.document, s.start)] for s in passage.sentences]
+        scored.append((i, float(np.max(contents.sentence_vectors[rows] @ vector)) if rows else score))
+    return sorted(scored, key=lambda r: (-r[1], r[0]))
 
 
 def rrf(*ranked: Ranked) -> dict[int, float]:

@@ -3,10 +3,12 @@ model (through the real seam, `open_embedder`). No real model; well under a seco
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from retrieval.search import RETRIEVERS, RRF_K, minmax_sum, rrf
+from retrieval.search import RETRIEVERS, RRF_K, by_best_sentence, minmax_sum, rrf
 
 DENSE = [(0, 0.9), (1, 0.5), (2, 0.1)]
 LEXICAL = [(2, 12.0), (0, 6.0)]
@@ -87,3 +89,37 @@ def test_a_question_is_embedded_once_and_its_vector_cannot_be_changed(fake_assis
     assert searcher.encode("Combien de km de pistes ?").vector is first
     with pytest.raises(ValueError):
         first[0] = 1.0
+
+
+def test_a_passage_is_scored_by_its_sentence_nearest_to_the_question():
+    """The store found passage 0 nearer as a whole; passage 1 holds the one sentence that is the
+    question's topic, and comes first with that sentence's cosine. Equal scores keep row order."""
+    passages = [
+        SimpleNamespace(document="a", sentences=[SimpleNamespace(start=0), SimpleNamespace(start=10)]),
+        SimpleNamespace(document="a", sentences=[SimpleNamespace(start=10), SimpleNamespace(start=20)]),
+        SimpleNamespace(document="b", sentences=[SimpleNamespace(start=0)]),
+    ]
+    vectors = np.array([[0.6, 0.8], [0.6, 0.8], [1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    contents = SimpleNamespace(
+        passages=passages,
+        sentence_rows={("a", 0): 0, ("a", 10): 1, ("a", 20): 2, ("b", 0): 3},
+        sentence_vectors=vectors,
+    )
+    question = np.array([1.0, 0.0], dtype=np.float32)
+    ranked = by_best_sentence(contents, [(0, 0.9), (2, 0.7), (1, 0.5)], question)
+    assert ranked == [(1, pytest.approx(1.0)), (0, pytest.approx(0.6)), (2, pytest.approx(0.6))]
+    assert by_best_sentence(contents, [], question) == []
+
+
+def test_the_dense_list_holds_the_stores_passages_by_their_best_sentence(fake_assistant):
+    searcher = fake_assistant.searcher
+    contents = fake_assistant.index
+    query = searcher.encode("Quel est le budget du plan vélo ?")
+    ranked = searcher.dense(query)
+    found = {i for i, _ in fake_assistant.store.dense(contents, query.vector, len(contents.passages))}
+    assert {i for i, _ in ranked} == found
+    for i, score in ranked:
+        passage = contents.passages[i]
+        best = max(float(contents.sentence_vector(passage, s) @ query.vector) for s in passage.sentences)
+        assert score == pytest.approx(best)
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
