@@ -485,9 +485,31 @@ def stage_first(ranked: list[Candidate], want: Asked, params: AnswerParams) -> l
 
 
 def typed_first(ranked: list[Candidate], params: AnswerParams) -> list[Candidate]:
-    """``ranked`` with the sentence ``scoring.typed_choice`` picks first, if any."""
+    """``ranked`` with the sentence ``scoring.typed_choice`` picks first, if any, else the title
+    that heads the best sentence when it carries what the best doesn't (``_typed_title``)."""
     pick = scoring.typed_choice([c.features for c in ranked], [c.score for c in ranked], params.typed_ratio)
+    if pick is None:
+        pick = _typed_title(ranked, params)
     return ranked if pick is None else [ranked[pick], *ranked[:pick], *ranked[pick + 1 :]]
+
+
+def _typed_title(ranked: list[Candidate], params: AnswerParams) -> int | None:
+    """Which plausible candidate (probability at least ``typed_ratio`` of the best's) is the title
+    right above the best sentence and carries the asked amount, date or place the best lacks: a
+    title and the sentence it heads are one unit, and the title is quoted with it (« Plus de 200
+    entreprises françaises accompagnées… » heads « Le dispositif IA Booster… »)."""
+    best = ranked[0] if ranked else None
+    if best is None or not scoring.feature(best.features, "untyped") or best.position == 0:
+        return None
+    above = best.passage.sentences[best.position - 1]
+    if not above.heading:
+        return None
+    for i, c in enumerate(ranked[1:], 1):
+        if math.exp(c.score - best.score) < params.typed_ratio:
+            break
+        if (c.passage.document, c.sentence.start) == (best.passage.document, above.start):
+            return i if scoring.feature(c.features, "typed") else None
+    return None
 
 
 def _of_another(query: Query, want: Asked, best: Candidate, index: Contents) -> bool:

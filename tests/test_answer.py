@@ -24,6 +24,7 @@ from retrieval.answer import (
     reach,
     rerank,
     select,
+    typed_first,
 )
 from retrieval.lexical import analyze
 from retrieval.records import TABLE_ROW, Document, Hit, Passage, Sentence, Unit
@@ -282,3 +283,53 @@ def test_an_english_question_about_a_name_the_dossier_never_gives_gets_no_value(
         assert answer.confidence == confidence, question
         assert "12 M€" in answer.citations[0].quote
     assert "canada" in fake_assistant.query("What is Canada's plan budget?").unknown
+
+
+def _typed(carries: bool) -> tuple[float, ...]:
+    return scoring.features(
+        dense_sentence=0.8,
+        dense_passage=0.8,
+        bm25_passage=0.5,
+        passage_rank=1,
+        lexical=1.0 if not carries else 0.5,
+        lexical_section=1.0 if not carries else 0.5,
+        lexical_topic=1.0 if not carries else 0.5,
+        known=1.0,
+        context=0.0,
+        asks_type="amount",
+        carries_type=carries,
+        heading=carries,
+        short=carries,
+        words=12,
+        english=False,
+    )
+
+
+def test_the_title_above_the_best_answers_with_it_when_it_carries_what_is_asked():
+    """« Combien d'entreprises ont été accompagnées par IA Booster ? »: the best sentence names the
+    programme and no count; its title gives the count and covers less of the question. The title
+    comes first and is quoted with the sentence it heads; another sentence's title is not
+    chosen, nor the title when it is too improbable."""
+    p, document = laid_out(
+        [
+            "Plus de 200 entreprises accompagnées",
+            "Le dispositif Booster vise à accompagner les PME.",
+            "Autres chiffres : 12 écoles",
+            "La plateforme rassemble les contenus.",
+        ],
+        headings=(0, 2),
+    )
+    title, best, other_title, _ = (Candidate(p, i, _typed(i in (0, 2))) for i in range(4))
+    params = AnswerParams()
+
+    def order(*scored: tuple[Candidate, float]) -> list[int]:
+        return [c.position for c in typed_first([dataclasses.replace(c, score=s) for c, s in scored], params)]
+
+    assert order((best, 10.0), (other_title, 9.8), (title, 9.5)) == [0, 1, 2]
+    assert order((best, 10.0), (other_title, 9.8)) == [1, 2]
+    assert order((best, 10.0), (other_title, 9.8), (title, 1.0)) == [1, 2, 0]
+    ranked = typed_first(
+        [dataclasses.replace(best, score=10.0), dataclasses.replace(title, score=9.5)], params
+    )
+    quoted, answer = select(ranked, params, index_of(document))
+    assert [i for _, i in answer] == [0] and [i for _, i in quoted][:2] == [0, 1]
