@@ -144,6 +144,15 @@ _LEAST = re.compile(
     re.IGNORECASE,
 )
 
+# A superlative's words ("the largest", « la plus grosse »), which ``extreme`` reads; the adjective
+# says which end, the noun after it (« dotation », "grant") what is compared.
+_SUPERLATIVE = re.compile(
+    rf"\b{_AMONG}(?:(?:le|la|les) ((?:plus|moins)(?: (?:grande?s?|grosse?s?|élevée?s?|importante?s?|"
+    r"petite?s?|faibles?|bas|basses?|modestes?|hautes?|hauts?))?)|"
+    r"(most|least|largest|biggest|highest|greatest|smallest|lowest|fewest))\b",
+    re.IGNORECASE,
+)
+
 # Who holds a post ("Qui est la ministre de la Culture ?", "Who heads the CNRS?"): the answer is
 # a person, which the dossier gives as a name beside its title. The post must be what is asked,
 # right after the interrogative: "Who runs France 2030 on behalf of the Prime Minister?" asks
@@ -345,10 +354,15 @@ def _counted_head(text: str) -> list[str]:
 
 
 def frame_words(question: str) -> list[str]:
-    """English words that only say what kind of answer is asked ("based" in "Where will X be
-    based?"): not what the question is about, so not brought to the dossier's words ("based"
-    is no « bases »). French ones are the dossier's own words (« siège », « implanté »)."""
-    return [m.group().lower() for m in _SEAT_FRAME.finditer(question)] if asked(question).seat else []
+    """Words that only say what kind of answer is asked, not what the question is about: an
+    English seat's verb ("based" in "Where will X be based?" is no « bases »; French ones are
+    the dossier's own words, « siège », « implanté »), and a superlative in either language
+    (« la plus grosse dotation » asks for the row with the largest amount: « De plus, des
+    bourses… » holds none of it)."""
+    words = [m.group().lower() for m in _SEAT_FRAME.finditer(question)] if asked(question).seat else []
+    return words + [
+        w.lower() for m in _SUPERLATIVE.finditer(question) for w in (m.group(1) or m.group(2)).split()
+    ]
 
 
 def _dates(text: str) -> list[str]:

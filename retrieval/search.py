@@ -68,11 +68,10 @@ class Searcher:
         glossary translates as them (in ``contents``, default the store's current state); the
         words that bring none are the query's ``unknown``."""
         full = f"{context} {text}" if context else text
-        terms = analyze(text)
+        frame = set(frame_words(text))  # words that only say what is asked match nothing
+        terms = [t for t in analyze(text) if t not in {u for w in frame for u in analyze(w)}]
         unknown: tuple[str, ...] = ()
-        if language(text) == "en":  # an English word that only says what is asked has no French match
-            frame = set(frame_words(text))
-            terms = [t for t in terms if t not in {u for w in frame for u in analyze(w)}]
+        if language(text) == "en":
             words = [w for w in content_words(text) if w not in frame]
             contents = contents or self.store.contents()
             nearest = contents.vocabulary.nearest(self.words(words))
