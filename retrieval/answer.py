@@ -57,6 +57,8 @@ ALL_ABSENT = 1.0 - 1e-9  # a share of the question's terms that is all of them (
 # (« Mistral », « CAIRE »), not one of its topics (« France », « PEPR », « 3IA »).
 LOCAL_NAME = 2
 MAX_RUN = 6
+# A question of this many index terms or fewer says what it is about in each of them.
+SHORT_QUESTION = 3
 _CODE = re.compile(r"\d")  # a name with a digit is a code (« H100 »), the same in any language
 _NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]*|\w*\d\w*)")
 # "Canada", "Kingdom's", not an acronym ("EU", "PhD")
@@ -608,10 +610,15 @@ def judge(
     # Nothing comes close, whatever the model's probability (off-topic questions lie outside
     # what it was fitted on), when the dossier knows none of the question's words ("What is
     # the recipe for beef stew?"), or, for a French question, when none of them is in the best
-    # sentence, the lines it leans on or its section ("Quel temps fera-t-il demain ?"). A
-    # follow-up's own words are few ("Et pour Toulouse ?"), an English question's are in
-    # another language: those are left to the model.
-    if not query.context_terms and (unknown >= ALL_ABSENT or (not english and absent >= ALL_ABSENT)):
+    # sentence, the lines it leans on or its section, or, for a short one, when what is there
+    # weighs less than its average word: « Quel temps fera-t-il demain ? » and « …le monde de
+    # demain. » share a word by chance. A follow-up's own words are few ("Et pour Toulouse ?"),
+    # an English question's are in another language: those are left to the model.
+    short = len(set(query.terms)) <= SHORT_QUESTION
+    if not query.context_terms and (
+        unknown >= ALL_ABSENT
+        or (not english and (absent >= ALL_ABSENT or (short and 1.0 - absent < 1.0 / SHORT_QUESTION)))
+    ):
         confidence = "none"
     return Judged(ranked, p, confidence, tuple(float(v) for v in x))
 
