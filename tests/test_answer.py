@@ -240,6 +240,20 @@ def test_compose_declines_a_question_off_the_dossiers_topics(fake_assistant, wei
     assert [h.rank for h in answer.hits] == list(range(1, len(hits) + 1))  # kept as related reading
 
 
+def test_a_short_question_whose_best_sentence_shares_only_a_light_word_is_declined(fake_assistant, weights):
+    """« Quel temps fera-t-il en ville ? »: one word of three in common with « La ville construit…
+    » is chance, whatever the model's probability; a short question whose words are there is
+    answered, and the same words in a longer question are left to the model."""
+    always = dataclasses.replace(weights, high=0.0, low=0.0)  # the model would answer anything
+    for question, confidence in (
+        ("Quel temps fera la ville ?", "none"),
+        ("Que construit la ville ?", "high"),
+        ("Quel temps fera la ville pour les pistes cyclables ?", "high"),
+    ):
+        query, hits = _query_and_hits(fake_assistant, question)
+        assert judge(query, hits, fake_assistant.index, always, PARAMS).confidence == confidence, question
+
+
 def test_a_declined_answer_speaks_the_questions_language(fake_assistant, weights):
     never = dataclasses.replace(weights, high=1.1, low=1.1)  # no probability reaches them
     for question, lang in (

@@ -260,6 +260,16 @@ def test_only_english_seat_verbs_are_frame_words():
     assert frame_words("Which projects are based on open source?") == []  # no place asked
 
 
+def test_a_superlatives_words_are_frame_words_in_either_language():
+    """« la plus grosse dotation » asks for the largest amount: « plus » and « grosse » say so and
+    are no topic (« De plus, des bourses… »); « parmi les plus puissants » describes a group."""
+    assert frame_words("Quel dispositif reçoit la plus grosse dotation ?") == ["plus", "grosse"]
+    assert frame_words("Quel IA-cluster est le moins bien doté ?") == ["moins"]
+    assert frame_words("Which AI cluster gets the biggest grant?") == ["biggest"]
+    assert frame_words("Quels modèles parmi les plus puissants ont été entraînés en France ?") == []
+    assert frame_words("Combien de projets, plus de 200 ?") == []
+
+
 def test_a_post_asked_for_is_answered_by_a_name_beside_a_title():
     for question in (
         "Qui est la ministre de la Culture ?",
