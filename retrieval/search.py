@@ -158,12 +158,16 @@ def by_best_sentence(contents: Contents, ranked: Ranked, vector: np.ndarray) -> 
     first more often than the passages' own vectors, and gave more right answers; the README
     gives the figures. The store's index still finds the passages: their sentences only reorder
     them, so a large store is searched as before."""
-    scored = []
-    for i, score in ranked:
-        passage = contents.passages[i]
-        rows = [contents.sentence_rows[(passage.document, s.start)] for s in passage.sentences]
-        scored.append((i, float(np.max(contents.sentence_vectors[rows] @ vector)) if rows else score))
-    return sorted(scored, key=lambda r: (-r[1], r[0]))
+    rows = [
+        [contents.sentence_rows[(p.document, s.start)] for s in p.sentences]
+        for p in (contents.passages[i] for i, _ in ranked)
+    ]
+    if not ranked or not all(rows):  # a passage has sentences; if not, the store's order stays
+        return ranked
+    # one product for all the sentences, then each passage's best
+    cosines = contents.sentence_vectors[[row for own in rows for row in own]] @ vector
+    best = np.maximum.reduceat(cosines, np.cumsum([0, *map(len, rows[:-1])]))
+    return sorted(((i, float(b)) for (i, _), b in zip(ranked, best)), key=lambda r: (-r[1], r[0]))
 
 
 def rrf(*ranked: Ranked) -> dict[int, float]:
