@@ -138,18 +138,11 @@ _MOST = re.compile(
     rf"\b{_AMONG}(?:le plus|la plus|les plus|most|largest|biggest|highest|greatest|maximum)\b", re.IGNORECASE
 )
 # « Le plus petit budget » asks for the least: checked before "le plus".
+# The article of a superlative (« la plus… ») is a stopword already; its other words say which end.
+_ARTICLES = frozenset({"le", "la", "les", "the"})
 _LEAST = re.compile(
     rf"\b{_AMONG}(?:le moins|la moins|les moins|(?:le|la|les) plus (?:petite?s?|faibles?|bas|basses?|modestes?)|"
     r"least|smallest|lowest|fewest|minimum)\b",
-    re.IGNORECASE,
-)
-
-# A superlative's words ("the largest", « la plus grosse »), which ``extreme`` reads; the adjective
-# says which end, the noun after it (« dotation », "grant") what is compared.
-_SUPERLATIVE = re.compile(
-    rf"\b{_AMONG}(?:(?:le|la|les) ((?:plus|moins)(?: (?:grande?s?|grosse?s?|élevée?s?|importante?s?|"
-    r"petite?s?|faibles?|bas|basses?|modestes?|hautes?|hauts?))?)|"
-    r"(most|least|largest|biggest|highest|greatest|smallest|lowest|fewest))\b",
     re.IGNORECASE,
 )
 
@@ -360,9 +353,9 @@ def frame_words(question: str) -> list[str]:
     (« la plus grosse dotation » asks for the row with the largest amount: « De plus, des
     bourses… » holds none of it)."""
     words = [m.group().lower() for m in _SEAT_FRAME.finditer(question)] if asked(question).seat else []
-    return words + [
-        w.lower() for m in _SUPERLATIVE.finditer(question) for w in (m.group(1) or m.group(2)).split()
-    ]
+    superlative = _LEAST.search(question) or _MOST.search(question)
+    said = superlative.group().lower().split() if superlative else []
+    return words + [w for w in said if w not in _ARTICLES]
 
 
 def _dates(text: str) -> list[str]:

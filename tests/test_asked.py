@@ -261,9 +261,10 @@ def test_only_english_seat_verbs_are_frame_words():
 
 
 def test_a_superlatives_words_are_frame_words_in_either_language():
-    """« la plus grosse dotation » asks for the largest amount: « plus » and « grosse » say so and
-    are no topic (« De plus, des bourses… »); « parmi les plus puissants » describes a group."""
-    assert frame_words("Quel dispositif reçoit la plus grosse dotation ?") == ["plus", "grosse"]
+    """« la plus grosse dotation » asks for the largest amount: « plus » says so and is no topic
+    (« De plus, des bourses… »); « parmi les plus puissants » describes a group."""
+    assert frame_words("Quel dispositif reçoit la plus grosse dotation ?") == ["plus"]
+    assert frame_words("Quel projet a le plus petit budget ?") == ["plus", "petit"]
     assert frame_words("Quel IA-cluster est le moins bien doté ?") == ["moins"]
     assert frame_words("Which AI cluster gets the biggest grant?") == ["biggest"]
     assert frame_words("Quels modèles parmi les plus puissants ont été entraînés en France ?") == []
