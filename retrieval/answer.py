@@ -611,16 +611,28 @@ def judge(
     # what it was fitted on), when the dossier knows none of the question's words ("What is
     # the recipe for beef stew?"), or, for a French question, when none of them is in the best
     # sentence, the lines it leans on or its section, or, for a short one, when what is there
-    # weighs less than its average word: « Quel temps fera-t-il demain ? » and « …le monde de
-    # demain. » share a word by chance. A follow-up's own words are few ("Et pour Toulouse ?"),
-    # an English question's are in another language: those are left to the model.
-    short = len(set(query.terms)) <= SHORT_QUESTION
+    # weighs less than its average word the dossier uses: « Quel temps fera-t-il demain ? » and
+    # « …le monde de demain. » share a word by chance (a word the dossier never uses, « signent »
+    # in « Quels ministres signent le dossier ? », is the model's to weigh). A follow-up's own
+    # words are few ("Et pour Toulouse ?"), an English question's are in another language:
+    # those are left to the model.
     if not query.context_terms and (
         unknown >= ALL_ABSENT
-        or (not english and (absent >= ALL_ABSENT or (short and 1.0 - absent < 1.0 / SHORT_QUESTION)))
+        or (not english and (absent >= ALL_ABSENT or _by_chance(query, ranked[0], index)))
     ):
         confidence = "none"
     return Judged(ranked, p, confidence, tuple(float(v) for v in x))
+
+
+def _by_chance(query: Query, best: Candidate, index: Contents) -> bool:
+    """Whether a short question (``SHORT_QUESTION`` terms or fewer) shares with the best sentence,
+    what it leans on and its section less than its average known word's weight."""
+    known = {t for t in query.terms if t in index.lexical.df}
+    return (
+        len(set(query.terms)) <= SHORT_QUESTION
+        and bool(known)
+        and 1.0 - missing(query, best, index, known) < 1.0 / SHORT_QUESTION
+    )
 
 
 def rerank(hits: list[Hit], ranked: list[Candidate]) -> list[Hit]:
