@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from retrieval import scoring
 from retrieval.records import BULLET, Document, Passage, Sentence, Unit
 
 DOCUMENT = "notes.md"
@@ -41,3 +42,28 @@ def index_of(*documents: Document) -> SimpleNamespace:
     """What ``select``, ``reach`` and the citations read of an index: its documents by name."""
     by_name = {d.name: d for d in documents}
     return SimpleNamespace(document=by_name.__getitem__, documents=list(documents))
+
+
+def features(
+    typed: bool | None, covered: float, asks: str = "place", title: bool = False, words: int = 20
+) -> tuple[float, ...]:
+    """A candidate's ranker features: ``typed`` whether it carries the asked ``asks`` (None: nothing
+    is asked), ``covered`` its share of the question's terms with its section and topic, ``title``
+    a heading of its own line."""
+    return scoring.features(
+        dense_sentence=0.8,
+        dense_passage=0.8,
+        bm25_passage=0.5,
+        passage_rank=1,
+        lexical=covered,
+        lexical_section=covered,
+        lexical_topic=covered,
+        known=1.0,
+        context=0.0,
+        asks_type=None if typed is None else asks,
+        carries_type=bool(typed),
+        heading=title,
+        short=title,
+        words=words,
+        english=False,
+    )

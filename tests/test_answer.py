@@ -33,7 +33,7 @@ from retrieval.lexical import Lexicon, analyze
 from retrieval.records import TABLE_ROW, Document, Hit, Passage, Sentence, Unit
 from retrieval.search import Query
 
-from .factories import DOCUMENT, index_of, laid_out
+from .factories import DOCUMENT, features, index_of, laid_out
 
 PARAMS = AnswerParams()
 
@@ -310,26 +310,6 @@ def test_an_english_question_about_a_name_the_dossier_never_gives_gets_no_value(
     assert "canada" in fake_assistant.query("What is Canada's plan budget?").unknown
 
 
-def _typed(carries: bool) -> tuple[float, ...]:
-    return scoring.features(
-        dense_sentence=0.8,
-        dense_passage=0.8,
-        bm25_passage=0.5,
-        passage_rank=1,
-        lexical=1.0 if not carries else 0.5,
-        lexical_section=1.0 if not carries else 0.5,
-        lexical_topic=1.0 if not carries else 0.5,
-        known=1.0,
-        context=0.0,
-        asks_type="amount",
-        carries_type=carries,
-        heading=carries,
-        short=carries,
-        words=12,
-        english=False,
-    )
-
-
 def test_the_title_above_the_best_answers_with_it_when_it_carries_what_is_asked():
     """« Combien d'entreprises ont été accompagnées par IA Booster ? »: the best sentence names the
     programme and no count; its title gives the count and covers less of the question. The title
@@ -344,7 +324,10 @@ def test_the_title_above_the_best_answers_with_it_when_it_carries_what_is_asked(
         ],
         headings=(0, 2),
     )
-    title, best, other_title, _ = (Candidate(p, i, _typed(i in (0, 2))) for i in range(4))
+    title, best, other_title, _ = (
+        Candidate(p, i, features(i in (0, 2), 0.5 if i in (0, 2) else 1.0, "amount", i in (0, 2), 12))
+        for i in range(4)
+    )
     params = AnswerParams()
 
     def order(*scored: tuple[Candidate, float]) -> list[int]:

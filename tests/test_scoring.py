@@ -12,6 +12,8 @@ from retrieval import scoring
 from retrieval.fit import MAX_DECLINED, Sample, fit_confidence, fit_ranker, folds
 from retrieval.questions import Item
 
+from .factories import features
+
 
 def test_the_shipped_weights_match_the_features_and_say_what_they_were_fitted_on():
     weights = scoring.load_weights()
@@ -109,35 +111,15 @@ def test_the_confidence_thresholds_decline_few_answerable_questions_held_out():
     assert np.mean(p[~answerable] < high) > 0.5  # no clear winner: most are declined
 
 
-def _features(typed: bool | None, section: float) -> tuple[float, ...]:
-    return scoring.features(
-        dense_sentence=0.8,
-        dense_passage=0.8,
-        bm25_passage=0.5,
-        passage_rank=1,
-        lexical=section,
-        lexical_section=section,
-        lexical_topic=section,
-        known=1.0,
-        context=0.0,
-        asks_type=None if typed is None else "place",
-        carries_type=bool(typed),
-        heading=False,
-        short=False,
-        words=20,
-        english=False,
-    )
-
-
 def test_a_sentence_carrying_the_asked_value_comes_first_when_as_much_on_topic():
-    untyped, typed = _features(False, 1.0), _features(True, 1.0)
+    untyped, typed = features(False, 1.0), features(True, 1.0)
     assert scoring.typed_choice([untyped, untyped, typed], [10.0, 9.5, 8.0], 0.05) == 2
     # less on topic (another organisation's seat), or too improbable: the best stays
-    assert scoring.typed_choice([untyped, _features(True, 0.5)], [10.0, 9.0], 0.05) is None
+    assert scoring.typed_choice([untyped, features(True, 0.5)], [10.0, 9.0], 0.05) is None
     assert scoring.typed_choice([untyped, typed], [10.0, 5.0], 0.05) is None
     # the best carries it, or nothing of the kind is asked
     assert scoring.typed_choice([typed, untyped], [10.0, 9.0], 0.05) is None
-    assert scoring.typed_choice([_features(None, 1.0), typed], [10.0, 9.0], 0.05) is None
+    assert scoring.typed_choice([features(None, 1.0), typed], [10.0, 9.0], 0.05) is None
 
 
 def test_folds_are_stable_balanced_and_keep_a_follow_up_with_its_question():
